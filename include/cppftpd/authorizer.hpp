@@ -1,0 +1,120 @@
+#pragma once
+// Accounts and permissions (DESIGN.md principle 6): pyftpdlib's authorizers in C++.
+
+#include <cppftpd/virtual_path.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cppftpd {
+
+/// A set of pyftpdlib permission letters:
+/// read  e (CWD, CDUP), l (LIST, NLST, STAT path, MLSD, MLST, SIZE, MDTM), r (RETR);
+/// write a (APPE), d (DELE, RMD), f (RNFR, RNTO), m (MKD), w (STOR, STOU),
+///       M (SITE CHMOD), T (MFMT).
+class Permissions {
+ public:
+  /// Every letter, in canonical order.
+  static constexpr std::string_view kLetters = "elradfmwMT";
+  /// The read-only letters.
+  static constexpr std::string_view kReadLetters = "elr";
+
+  Permissions() = default;
+  /// Parses letters such as "elr"; std::nullopt if any letter is unknown.
+  static std::optional<Permissions> parse(std::string_view letters);
+
+  /// Whether `letter` is granted.
+  bool has(char letter) const noexcept;
+  /// Whether any write letter (adfmwMT) is granted.
+  bool can_write() const noexcept;
+  /// The granted letters in canonical order, e.g. "elr".
+  std::string str() const;
+
+  friend bool operator==(Permissions, Permissions) = default;
+
+ private:
+  std::uint16_t bits_ = 0;
+};
+
+/// A logged-in user, as the Authorizer describes it to the server.
+struct Account {
+  std::string name;                            ///< login name
+  std::string home;                            ///< real directory that becomes "/"
+  bool anonymous = false;                      ///< logged in as anonymous/ftp
+  std::string msg_login = "Login successful.";  ///< text of the 230 reply
+  std::string msg_quit = "Goodbye.";           ///< text of the 221 reply
+};
+
+/// Decides who may log in and what they may do. Implement it to check logins
+/// elsewhere (a database, an HTTP service).
+class Authorizer {
+ public:
+  virtual ~Authorizer() = default;
+
+  /// Checks a login. May block (a database, the network): the server calls it
+  /// on a worker thread, never on the event loop, so it must be thread-safe.
+  /// Returns the account, or std::nullopt to refuse.
+  virtual std::optional<Account> authenticate(std::string_view user, std::string_view password) = 0;
+
+  /// Whether `account` holds `letter` (see Permissions) on `path`. Called on
+  /// the event loop for every command: keep it fast and thread-safe.
+  virtual bool has_perm(const Account& account, char letter, const VirtualPath& path) const = 0;
+
+  /// The letters `account` holds at `path` (for MLSD's perm fact).
+  virtual Permissions perms(const Account& account, const VirtualPath& path) const = 0;
+};
+
+/// Users held in memory, configured before the server starts (pyftpdlib's
+/// DummyAuthorizer). Bad arguments (missing home, unknown letter, duplicate
+/// user) throw std::invalid_argument: they are start-up errors.
+class MemoryAuthorizer final : public Authorizer {
+ public:
+  /// Adds a user with a clear-text password (kept in memory only, compared in
+  /// constant time), a home directory that must exist, and permission letters.
+  void add_user(const std::string& name, const std::string& password, const std::string& home,
+                std::string_view perms = Permissions::kReadLetters,
+                std::string msg_login = "Login successful.", std::string msg_quit = "Goodbye.");
+
+  /// Enables anonymous login ("anonymous" or "ftp", any password) into `home`.
+  void add_anonymous(const std::string& home, std::string_view perms = Permissions::kReadLetters,
+                     std::string msg_login = "Login successful.",
+                     std::string msg_quit = "Goodbye.");
+
+  /// Removes a user (or "anonymous"); unknown names are ignored.
+  void remove_user(std::string_view name);
+
+  /// Whether `name` can log in ("anonymous" for the anonymous account).
+  bool has_user(std::string_view name) const;
+
+  /// Grants `perms` instead of the user's own in `directory` (a virtual path
+  /// such as "/upload", or a real path inside the user's home), and below it
+  /// too when `recursive`.
+  void override_perm(std::string_view user, const std::string& directory, std::string_view perms,
+                     bool recursive = false);
+
+  std::optional<Account> authenticate(std::string_view user, std::string_view password) override;
+  bool has_perm(const Account& account, char letter, const VirtualPath& path) const override;
+  Permissions perms(const Account& account, const VirtualPath& path) const override;
+
+ private:
+  struct Override {
+    VirtualPath directory;
+    Permissions perms;
+    bool recursive = false;
+  };
+  struct User {
+    Account account;
+    std::string password;
+    Permissions perms;
+    std::vector<Override> overrides;
+  };
+  const User* find(std::string_view name) const;
+
+  std::map<std::string, User, std::less<>> users_;
+};
+
+}  // namespace cppftpd

@@ -1,0 +1,9 @@
+#pragma once
+// The whole public API of cppftpd.
+
+#include <cppftpd/authorizer.hpp>
+#include <cppftpd/config.hpp>
+#include <cppftpd/filesystem.hpp>
+#include <cppftpd/result.hpp>
+#include <cppftpd/server.hpp>
+#include <cppftpd/virtual_path.hpp>

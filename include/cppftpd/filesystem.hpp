@@ -1,0 +1,99 @@
+#pragma once
+// The storage interface (DESIGN.md principle 6): a session never calls the OS
+// for files; it calls a FileTree made by a Filesystem.
+
+#include <cppftpd/result.hpp>
+#include <cppftpd/virtual_path.hpp>
+
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace cppftpd {
+
+/// What a directory entry is.
+enum class FileType { regular, directory, symlink, other };
+
+/// Metadata of one entry, as listings (LIST, MLSD, STAT) and SIZE/MDTM need it.
+struct FileInfo {
+  std::string name;            ///< the entry's own name (no '/')
+  FileType type = FileType::other;
+  std::uint64_t size = 0;      ///< bytes
+  std::time_t mtime = 0;       ///< last modification, seconds since the epoch (UTC)
+  std::uint32_t mode = 0;      ///< permission bits (07777), as st_mode & 07777
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::uint64_t nlink = 1;
+  std::uint64_t device = 0;    ///< with inode: a unique id for MLSD's "unique" fact
+  std::uint64_t inode = 0;
+  std::string link_target;     ///< for symlinks, where they point (as stored)
+};
+
+/// A file open for reading.
+class FileReader {
+ public:
+  virtual ~FileReader() = default;
+  /// Reads up to buffer.size() bytes; 0 means end of file.
+  virtual Result<std::size_t> read(std::span<char> buffer) = 0;
+  /// A kernel file descriptor positioned at the read offset, if there is one:
+  /// lets the transfer use sendfile(2). -1 when the data is not in a kernel file.
+  virtual int native_handle() const noexcept { return -1; }
+};
+
+/// A file open for writing.
+class FileWriter {
+ public:
+  virtual ~FileWriter() = default;
+  /// Writes all of `data` or fails.
+  virtual Status write(std::span<const char> data) = 0;
+  /// Flushes and closes; reports a late error (e.g. ENOSPC on close).
+  virtual Status close() = 0;
+};
+
+/// How STOR/APPE/STOU open their target.
+enum class WriteMode {
+  truncate,    ///< STOR: create or replace; with offset > 0 (REST) keep and write at offset
+  append,      ///< APPE: create or append at the end
+  create_new,  ///< STOU: fail with EEXIST if the name is taken
+};
+
+/// One user's confined view of storage: every path is a VirtualPath, and no
+/// operation can reach outside the tree. Errors are std::errc values
+/// (no_such_file_or_directory, permission_denied, not_a_directory, ...).
+class FileTree {
+ public:
+  virtual ~FileTree() = default;
+  /// Metadata of `path` (a symlink is followed; a dangling one is an error).
+  virtual Result<FileInfo> stat(const VirtualPath& path) = 0;
+  /// Metadata of `path` without following a final symlink.
+  virtual Result<FileInfo> lstat(const VirtualPath& path) = 0;
+  /// The entries of directory `path`, without "." and "..", at most
+  /// `max_entries` of them (more is an error: std::errc::value_too_large).
+  virtual Result<std::vector<FileInfo>> list(const VirtualPath& path, std::size_t max_entries) = 0;
+  virtual Result<std::unique_ptr<FileReader>> open_read(const VirtualPath& path,
+                                                        std::uint64_t offset) = 0;
+  virtual Result<std::unique_ptr<FileWriter>> open_write(const VirtualPath& path, WriteMode mode,
+                                                         std::uint64_t offset) = 0;
+  virtual Status make_directory(const VirtualPath& path) = 0;
+  virtual Status remove_directory(const VirtualPath& path) = 0;
+  virtual Status remove_file(const VirtualPath& path) = 0;
+  virtual Status rename(const VirtualPath& from, const VirtualPath& to) = 0;
+  virtual Status set_mode(const VirtualPath& path, std::uint32_t mode) = 0;
+  virtual Status set_mtime(const VirtualPath& path, std::time_t mtime) = 0;
+};
+
+/// Makes the FileTree of a user at login, from the user's home directory.
+class Filesystem {
+ public:
+  virtual ~Filesystem() = default;
+  virtual Result<std::unique_ptr<FileTree>> open_tree(const std::string& home) = 0;
+};
+
+/// The local disk, each tree confined by the kernel to its home directory
+/// (openat2 with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS).
+std::unique_ptr<Filesystem> make_local_filesystem();
+
+}  // namespace cppftpd

@@ -1,0 +1,26 @@
+#pragma once
+// Reply formatting (RFC 959 4.2). Pure functions.
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace cppftpd::protocol {
+
+/// "code text\r\n". If `text` holds '\n', a multi-line reply:
+/// "code-first\r\n", then each middle line prefixed by one space (so no line
+/// can start with digits and end the reply early, RFC 959 4.2), then
+/// "code last\r\n". Any CR inside `text` is removed and NUL bytes become
+/// spaces: a reply can never be split or injected by text a client chose.
+std::string format_reply(int code, std::string_view text);
+
+/// A multi-line reply with an explicit body: "code-first\r\n", each body line
+/// as " line\r\n" (CR/LF inside removed), "code last\r\n".
+std::string format_multiline(int code, std::string_view first, std::span<const std::string> body,
+                             std::string_view last);
+
+/// RFC 959 Appendix II: a path in a 257 reply is quoted and each '"' doubled.
+/// A LF in the name is sent as NUL (RFC 959 Appendix II, "Telnet end-of-line").
+std::string quote_path(std::string_view path);
+
+}  // namespace cppftpd::protocol
