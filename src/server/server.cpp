@@ -1,0 +1,276 @@
+// Server: the listening sockets, one io_context per core with its sessions,
+// connection limits, signals and clean shutdown.
+
+#include <cppftpd/server.hpp>
+
+#include "protocol/host_port.hpp"
+#include "protocol/reply.hpp"
+#include "server/connection_limiter.hpp"
+#include "session/session.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ip/v6_only.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <thread>
+#include <unordered_set>
+
+namespace cppftpd {
+
+namespace {
+
+using asio::ip::tcp;
+
+// One event loop and the sessions it runs (DESIGN.md principle 10: each
+// io_context owns its sessions and shares nothing hot with the others).
+struct Worker {
+  asio::io_context context{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard{context.get_executor()};
+  std::unordered_set<std::shared_ptr<Session>> sessions;  // touched on this worker's thread only
+  std::optional<asio::steady_timer> grace;
+  bool stopping = false;
+};
+
+// The listening address(es): dual stack when no host is given.
+std::vector<tcp::endpoint> listen_endpoints(const ListenAddress& listen) {
+  if (listen.host.empty()) return {tcp::endpoint(asio::ip::address_v6::any(), listen.port)};
+  std::error_code ec;
+  const auto address = asio::ip::make_address(listen.host, ec);
+  if (!ec) return {tcp::endpoint(address, listen.port)};
+  // A host name: resolve it once at start-up.
+  asio::io_context resolver_context;
+  tcp::resolver resolver(resolver_context);
+  const auto results = resolver.resolve(listen.host, std::to_string(listen.port), ec);
+  if (ec || results.empty()) {
+    throw std::system_error(ec ? ec : std::make_error_code(std::errc::invalid_argument),
+                            "cannot resolve listen address '" + listen.host + "'");
+  }
+  return {results.begin()->endpoint()};
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerConfig config, Authorizer& authorizer, std::unique_ptr<Filesystem> filesystem)
+      : config_(std::move(config)),
+        filesystem_(std::move(filesystem)),
+        services_{config_, authorizer, *filesystem_, blocking_pool_},
+        limiter_(config_.max_connections, config_.max_connections_per_ip) {
+    const unsigned threads = config_.threads != 0
+                                 ? config_.threads
+                                 : std::max(1U, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
+    open_acceptors();
+  }
+
+  ~Impl() {
+    stop();
+    wait();
+    blocking_pool_.join();
+  }
+
+  void start() {
+    if (started_.exchange(true)) return;
+    for (auto& acceptor : acceptors_) {
+      asio::co_spawn(workers_[0]->context, accept_loop(acceptor), asio::detached);
+    }
+    for (auto& worker : workers_) {
+      threads_.emplace_back([&context = worker->context] {
+        for (;;) {
+          try {
+            context.run();
+            return;
+          } catch (const std::exception& e) {
+            // Broken invariants abort; anything else that escapes a session
+            // must not take the server down.
+            spdlog::error("event loop: {}", e.what());
+          }
+        }
+      });
+    }
+  }
+
+  void run() {
+    if (config_.handle_signals) {
+      signals_.emplace(workers_[0]->context, SIGINT, SIGTERM);
+      signals_->async_wait([this](const std::error_code& ec, int signal) {
+        if (ec) return;
+        spdlog::info(">>> shutting down FTP server (signal {}) <<<", signal);
+        stop();
+      });
+    }
+    start();
+    wait();
+  }
+
+  void wait() {
+    for (auto& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+    threads_.clear();
+  }
+
+  void stop() {
+    if (stopping_.exchange(true)) return;
+    asio::post(workers_[0]->context, [this] {
+      std::error_code ignored;
+      for (auto& acceptor : acceptors_) acceptor.close(ignored);
+      if (signals_) signals_->cancel(ignored);
+    });
+    for (auto& worker : workers_) {
+      asio::post(worker->context, [this, w = worker.get()] {
+        w->stopping = true;
+        // Idle sessions get 421 at once; transfers may run for the grace
+        // period, after which every remaining session is closed.
+        const auto sessions = w->sessions;
+        for (const auto& session : sessions) session->request_shutdown();
+        w->grace.emplace(w->context, config_.shutdown_grace);
+        w->grace->async_wait([w](const std::error_code& ec) {
+          if (ec) return;
+          const auto remaining = w->sessions;
+          for (const auto& session : remaining) session->close();
+        });
+        if (w->sessions.empty()) w->grace->cancel();
+        w->guard.reset();
+      });
+    }
+    if (!started_) {
+      // Never started: let the loops drain what was posted.
+      for (auto& worker : workers_) worker->context.run();
+    }
+  }
+
+  std::uint16_t port() const noexcept { return port_; }
+
+ private:
+  void open_acceptors() {
+    for (const auto& endpoint : listen_endpoints(config_.listen)) {
+      tcp::acceptor acceptor(workers_[0]->context);
+      std::error_code ec;
+      acceptor.open(endpoint.protocol(), ec);
+      if (!ec && endpoint.address().is_v6() && config_.listen.host.empty()) {
+        // Dual stack: IPv4 clients arrive as ::ffff:a.b.c.d.
+        acceptor.set_option(asio::ip::v6_only(false), ec);
+      }
+      tcp::endpoint bound = endpoint;
+      if (ec && config_.listen.host.empty()) {
+        // No IPv6 on this host: IPv4 only.
+        bound = tcp::endpoint(asio::ip::address_v4::any(), endpoint.port());
+        acceptor = tcp::acceptor(workers_[0]->context);
+        ec.clear();
+        acceptor.open(bound.protocol(), ec);
+      }
+      if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+      if (!ec) acceptor.bind(bound, ec);
+      if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) {
+        throw std::system_error(ec, fmt::format("cannot listen on {}:{}",
+                                                bound.address().to_string(), bound.port()));
+      }
+      port_ = acceptor.local_endpoint().port();
+      acceptors_.push_back(std::move(acceptor));
+    }
+  }
+
+  Worker& next_worker() {
+    return *workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()];
+  }
+
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+    while (acceptor.is_open()) {
+      Worker& worker = next_worker();
+      std::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(
+          worker.context, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        // Out of descriptors or memory: wait a little instead of spinning.
+        spdlog::warn("accept failed: {}", ec.message());
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      admit(worker, std::move(socket));
+    }
+  }
+
+  void admit(Worker& worker, tcp::socket socket) {
+    std::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec) return;  // already gone
+    ConnectionLimiter::Ticket ticket;
+    const auto verdict = limiter_.acquire(protocol::unmap(peer.address()), ticket);
+    if (verdict != ConnectionLimiter::Verdict::admitted) {
+      // RFC 959 4.2: 421, service not available, closing control connection.
+      const std::string refusal = protocol::format_reply(
+          421, verdict == ConnectionLimiter::Verdict::too_many
+                   ? "Too many connections. Service temporarily unavailable."
+                   : "Too many connections from the same IP address.");
+      spdlog::info("{}:{} refused: {}", peer.address().to_string(), peer.port(), refusal.substr(4, refusal.size() - 6));
+      // A fresh socket's send buffer is empty: this small write cannot block.
+      asio::write(socket, asio::buffer(refusal), ec);
+      socket.shutdown(tcp::socket::shutdown_both, ec);
+      socket.close(ec);
+      return;
+    }
+    auto session = std::make_shared<Session>(std::move(socket), services_);
+    asio::co_spawn(
+        worker.context,
+        [&worker, session, ticket = std::move(ticket)]() mutable -> asio::awaitable<void> {
+          worker.sessions.insert(session);
+          if (worker.stopping) session->request_shutdown();
+          try {
+            co_await session->run();
+          } catch (const std::exception& e) {
+            spdlog::error("session ended by error: {}", e.what());
+            session->close();
+          }
+          worker.sessions.erase(session);
+          if (worker.stopping && worker.sessions.empty() && worker.grace) worker.grace->cancel();
+        },
+        asio::detached);
+  }
+
+  ServerConfig config_;
+  std::unique_ptr<Filesystem> filesystem_;
+  asio::thread_pool blocking_pool_{2};
+  SessionServices services_;
+  ConnectionLimiter limiter_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<tcp::acceptor> acceptors_;
+  std::optional<asio::signal_set> signals_;
+  std::vector<std::thread> threads_;
+  std::atomic<std::size_t> next_worker_{0};
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stopping_{false};
+  std::uint16_t port_ = 0;
+};
+
+Server::Server(ServerConfig config, Authorizer& authorizer)
+    : Server(std::move(config), authorizer, make_local_filesystem()) {}
+
+Server::Server(ServerConfig config, Authorizer& authorizer, std::unique_ptr<Filesystem> filesystem)
+    : impl_(std::make_unique<Impl>(std::move(config), authorizer, std::move(filesystem))) {}
+
+Server::~Server() = default;
+
+void Server::run() { impl_->run(); }
+void Server::start() { impl_->start(); }
+void Server::wait() { impl_->wait(); }
+void Server::stop() { impl_->stop(); }
+std::uint16_t Server::port() const noexcept { return impl_->port(); }
+
+}  // namespace cppftpd

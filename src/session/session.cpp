@@ -1,0 +1,279 @@
+// The control channel: greeting, reading lines, dispatch through the command
+// table, replies, timeouts, shutdown.
+
+#include "session/session.hpp"
+
+#include "protocol/limits.hpp"
+#include "protocol/reply.hpp"
+#include "sys/socket_options.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+namespace cppftpd {
+
+namespace {
+
+constexpr auto kAwait = asio::use_awaitable;
+
+// Passwords are never logged (DESIGN.md; pyftpdlib does the same).
+std::string loggable(const std::string& line, const protocol::CommandLine& command) {
+  if (command.verb == "PASS") return "PASS ******";
+  return line;
+}
+
+}  // namespace
+
+Session::Session(asio::ip::tcp::socket control, const SessionServices& services)
+    : control_(std::move(control)),
+      executor_(control_.get_executor()),
+      services_(services),
+      config_(services.config),
+      flushed_(executor_),
+      watchdog_timer_(executor_),
+      data_(executor_),
+      transfer_done_(executor_) {
+  std::error_code ec;
+  peer_ = control_.remote_endpoint(ec);
+  local_ = control_.local_endpoint(ec);
+  control_.set_option(asio::ip::tcp::no_delay(true), ec);
+  sys::set_oob_inline(control_.native_handle());
+  flushed_.notify();
+  transfer_done_.notify();
+}
+
+Session::~Session() = default;
+
+asio::awaitable<void> Session::run() {
+  log_info("FTP session opened (connect)");
+  // RFC 959 5.4: the server greets with 220 when ready.
+  reply(220, config_.banner);
+  asio::co_spawn(executor_, [self = shared_from_this()] { return self->watchdog(); },
+                 asio::detached);
+  co_await command_loop();
+  // The connection is gone: stop any transfer and wait for its coroutine.
+  abort_transfer();
+  co_await transfer_done_.wait();
+  close();
+  log_info("FTP session closed (disconnect).");
+}
+
+asio::awaitable<void> Session::command_loop() {
+  while (!closed_) {
+    const auto status = reader_.next(unread_);
+    if (status == protocol::LineReader::Status::line) {
+      const std::string line = reader_.line();
+      co_await dispatch(line);
+      continue;
+    }
+    if (status == protocol::LineReader::Status::too_long) {
+      // One 500 per over-long line; the rest of it is skipped and the
+      // session stays usable.
+      last_command_ = Clock::now();
+      reply(500, "Command line too long.");
+      continue;
+    }
+    std::error_code ec;
+    const std::size_t got = co_await control_.async_read_some(
+        asio::buffer(read_buffer_), asio::redirect_error(kAwait, ec));
+    if (ec || got == 0) co_return;
+    unread_ = std::string_view(read_buffer_.data(), got);
+  }
+}
+
+asio::awaitable<void> Session::dispatch(const std::string& line) {
+  last_command_ = Clock::now();
+  protocol::CommandLine command = protocol::split_command(line);
+  if (config_.log_commands) spdlog::debug("{} <- {}", log_prefix(), loggable(line, command));
+
+  if (command.verb.empty()) {
+    reply(500, "Syntax error, command unrecognized.");
+    co_return;
+  }
+  const CommandSpec* spec = find_command(command.verb);
+  if (spec == nullptr) {
+    reply(500, fmt::format("Command \"{}\" not understood.", command.verb));
+    co_return;
+  }
+  // Commands other than ABOR/STAT/QUIT/NOOP wait for the running transfer
+  // (RFC 959 5.3: commands are answered in order).
+  if (transfer_ && (spec->flags & kDuringTransfer) == 0) {
+    co_await transfer_done_.wait();
+    if (closed_) co_return;
+  }
+  if (spec->access == Access::logged_in && !account_) {
+    reply(530, "Log in with USER and PASS first.");
+    co_return;
+  }
+  if (spec->arg == Arg::none && !command.argument.empty()) {
+    reply(501, "Syntax error: command does not accept arguments.");
+    co_return;
+  }
+  if (spec->arg == Arg::required && command.argument.empty()) {
+    reply(501, "Syntax error: command needs an argument.");
+    co_return;
+  }
+
+  // One-command state: RNFR must be followed by RNTO, REST by a transfer
+  // (RFC 959 4.1.3, RFC 3659 5.3); anything else in between cancels them.
+  rename_source_ = std::exchange(rename_from_, std::nullopt);
+  if ((spec->flags & kKeepsRest) == 0) rest_for_command_ = std::exchange(rest_offset_, 0);
+
+  Request request{*spec, std::move(command.argument), cwd_, false, false};
+  if (spec->path != PathArg::none) {
+    std::string_view path_text = request.argument;
+    std::string list_path;
+    if (spec->path == PathArg::listing) {
+      auto parsed = protocol::parse_list_arguments(request.argument);
+      request.list_all = parsed.all;
+      list_path = std::move(parsed.path);
+      path_text = list_path;
+    }
+    if (path_text.find('\0') != std::string_view::npos ||
+        path_text.size() > limits::kMaxPathLength) {
+      reply(501, "Invalid path.");
+      co_return;
+    }
+    request.path_given = !path_text.empty();
+    request.path = request.path_given ? resolve(path_text) : cwd_;
+    if (spec->perm != 0 && !allowed(spec->perm, request.path)) {
+      reply(550, "Not enough privileges.");
+      co_return;
+    }
+  }
+  co_await (this->*(spec->handler))(request);
+}
+
+asio::awaitable<void> Session::watchdog() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    const auto now = Clock::now();
+    const auto deadline = transfer_ ? transfer_->progress.last_activity + config_.data_timeout
+                                    : last_command_ + config_.idle_timeout;
+    if (now >= deadline) {
+      if (transfer_) {
+        // A stalled data connection: cut it; the transfer replies 426.
+        log_info("Data connection timed out.");
+        transfer_->stalled = true;
+        abort_transfer();
+        last_command_ = now;
+      } else {
+        log_info("Control connection timed out.");
+        reply(421, "Control connection timed out.");
+        co_await close_after_flush();
+        co_return;
+      }
+      continue;
+    }
+    watchdog_timer_.expires_at(deadline);
+    std::error_code ec;
+    co_await watchdog_timer_.async_wait(asio::redirect_error(kAwait, ec));
+  }
+}
+
+void Session::reply(int code, std::string_view text) {
+  std::string formatted = protocol::format_reply(code, text);
+  if (config_.log_commands) {
+    spdlog::debug("{} -> {}", log_prefix(), std::string_view(formatted).substr(0, formatted.size() - 2));
+  }
+  send(std::move(formatted));
+}
+
+void Session::reply_lines(int code, std::string_view first, const std::vector<std::string>& body,
+                          std::string_view last) {
+  std::string formatted = protocol::format_multiline(code, first, body, last);
+  if (config_.log_commands) spdlog::debug("{} -> {} {} ...", log_prefix(), code, first);
+  send(std::move(formatted));
+}
+
+void Session::send(std::string data) {
+  if (closed_) return;
+  if (outbox_.size() + data.size() > limits::kMaxPendingReplyBytes) {
+    // A client that never reads its replies cannot make us buffer forever.
+    log_info("Reply queue full; closing.");
+    close();
+    return;
+  }
+  outbox_ += data;
+  if (!writing_) {
+    writing_ = true;
+    flushed_.reset();
+    asio::co_spawn(executor_, [self = shared_from_this()] { return self->write_loop(); },
+                   asio::detached);
+  }
+}
+
+asio::awaitable<void> Session::write_loop() {
+  while (!outbox_.empty() && !closed_) {
+    inflight_.swap(outbox_);
+    outbox_.clear();
+    std::error_code ec;
+    co_await asio::async_write(control_, asio::buffer(inflight_), asio::redirect_error(kAwait, ec));
+    inflight_.clear();
+    if (ec) {
+      close();
+      break;
+    }
+  }
+  writing_ = false;
+  flushed_.notify();
+}
+
+asio::awaitable<void> Session::flush() { co_await flushed_.wait(); }
+
+asio::awaitable<void> Session::close_after_flush() {
+  co_await flush();
+  close();
+}
+
+void Session::request_shutdown() {
+  if (closed_ || shutting_down_) return;
+  shutting_down_ = true;
+  if (transfer_) return;  // run_transfer closes after the transfer ends
+  reply(421, "Server shutting down.");
+  asio::co_spawn(executor_, [self = shared_from_this()] { return self->close_after_flush(); },
+                 asio::detached);
+}
+
+void Session::close() {
+  if (closed_) return;
+  closed_ = true;
+  std::error_code ignored;
+  control_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  control_.close(ignored);
+  watchdog_timer_.cancel();
+  abort_transfer();
+  data_.cancel();
+  flushed_.notify();
+}
+
+bool Session::allowed(char letter, const VirtualPath& path) const {
+  return account_ && services_.authorizer.has_perm(*account_, letter, path);
+}
+
+void Session::reply_error(std::error_code error, int code) {
+  std::string text = error.message();
+  if (error == std::errc::permission_denied || error == std::errc::operation_not_permitted) {
+    text = "Permission denied";
+  }
+  reply(code, text + ".");
+}
+
+VirtualPath Session::resolve(std::string_view argument) const {
+  return VirtualPath::resolve(cwd_, argument);
+}
+
+std::string Session::log_prefix() const {
+  return fmt::format("{}:{}-[{}]", peer_.address().to_string(), peer_.port(),
+                     account_ ? account_->name : std::string());
+}
+
+void Session::log_info(std::string_view message) const {
+  spdlog::info("{} {}", log_prefix(), message);
+}
+
+}  // namespace cppftpd

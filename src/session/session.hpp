@@ -1,0 +1,215 @@
+#pragma once
+// Session: one coroutine per control connection (DESIGN.md principle 3).
+// It reads command lines, dispatches them through the command table, and runs
+// each transfer as a second coroutine so that ABOR, STAT and QUIT are read
+// and answered while data moves.
+
+#include <cppftpd/authorizer.hpp>
+#include <cppftpd/config.hpp>
+#include <cppftpd/filesystem.hpp>
+
+#include "protocol/line_reader.hpp"
+#include "protocol/listing.hpp"
+#include "session/async_event.hpp"
+#include "session/command_table.hpp"
+#include "transfer/data_channel.hpp"
+#include "transfer/transfer_pump.hpp"
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cppftpd {
+
+/// What every session of a server shares; owned by the server, read-only.
+struct SessionServices {
+  const ServerConfig& config;
+  Authorizer& authorizer;
+  Filesystem& filesystem;
+  asio::thread_pool& blocking_pool;  ///< where Authorizer::authenticate runs
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(asio::ip::tcp::socket control, const SessionServices& services);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// Greets the client and serves it until QUIT, a timeout, an error or a
+  /// shutdown. Returns when the session has fully ended.
+  asio::awaitable<void> run();
+
+  /// Server shutdown: an idle session is told 421 and closed; a transfer in
+  /// progress may finish within config.shutdown_grace. Call on the session's
+  /// executor.
+  void request_shutdown();
+  /// Closes everything now. Call on the session's executor.
+  void close();
+
+  /// The command table, sorted by verb (see command_table.hpp).
+  static std::span<const CommandSpec> command_table();
+  /// The SITE sub-commands, sorted by name.
+  static std::span<const SiteCommandSpec> site_command_table();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // The transfer running in its own coroutine, if any.
+  struct ActiveTransfer {
+    std::string verb;
+    VirtualPath path;
+    bool upload = false;
+    TransferProgress progress;
+    Clock::time_point started = Clock::now();
+    asio::ip::tcp::socket* socket = nullptr;  // the data connection once open
+    bool aborted = false;                     // ABOR (or shutdown) cut it
+    bool stalled = false;                     // the watchdog cut it
+  };
+  // What a transfer coroutine moves.
+  struct TransferJob {
+    std::string verb;
+    VirtualPath path;
+    bool upload = false;
+    std::unique_ptr<FileReader> reader;  // RETR
+    std::unique_ptr<FileWriter> writer;  // STOR, APPE, STOU
+    std::string listing;                 // LIST, NLST, MLSD
+    bool ascii = false;
+  };
+
+  // --- control channel (session.cpp) ---
+  asio::awaitable<void> command_loop();
+  asio::awaitable<void> dispatch(const std::string& line);
+  asio::awaitable<void> watchdog();
+  void reply(int code, std::string_view text);
+  void reply_lines(int code, std::string_view first, const std::vector<std::string>& body,
+                   std::string_view last);
+  void send(std::string data);
+  asio::awaitable<void> write_loop();
+  asio::awaitable<void> flush();
+  asio::awaitable<void> close_after_flush();
+  void log_info(std::string_view message) const;
+  std::string log_prefix() const;
+
+  // --- checks shared by handlers ---
+  bool allowed(char letter, const VirtualPath& path) const;
+  /// Replies 550 with the error's text.
+  void reply_error(std::error_code error, int code = 550);
+  /// Resolves a client path against the working directory.
+  VirtualPath resolve(std::string_view argument) const;
+
+  // --- transfers (session_transfer.cpp) ---
+  void start_transfer(std::unique_ptr<TransferJob> job);
+  asio::awaitable<void> run_transfer(std::unique_ptr<TransferJob> job);
+  void abort_transfer();
+  asio::awaitable<void> store(const Request& request, WriteMode mode);
+
+  // --- listings (session_listing.cpp) ---
+  Result<std::string> build_listing(const Request& request, bool names_only);
+  Result<std::vector<FileInfo>> entries_for(const VirtualPath& path, bool& is_directory,
+                                            std::string& glob);
+  std::string mlsx_perm(const FileInfo& info, const VirtualPath& path) const;
+
+  // --- handlers, reached through the command table ---
+  asio::awaitable<void> cmd_abor(const Request&);
+  asio::awaitable<void> cmd_acct(const Request&);
+  asio::awaitable<void> cmd_allo(const Request&);
+  asio::awaitable<void> cmd_appe(const Request&);
+  asio::awaitable<void> cmd_cdup(const Request&);
+  asio::awaitable<void> cmd_cwd(const Request&);
+  asio::awaitable<void> cmd_dele(const Request&);
+  asio::awaitable<void> cmd_eprt(const Request&);
+  asio::awaitable<void> cmd_epsv(const Request&);
+  asio::awaitable<void> cmd_feat(const Request&);
+  asio::awaitable<void> cmd_help(const Request&);
+  asio::awaitable<void> cmd_list(const Request&);
+  asio::awaitable<void> cmd_mdtm(const Request&);
+  asio::awaitable<void> cmd_mfmt(const Request&);
+  asio::awaitable<void> cmd_mkd(const Request&);
+  asio::awaitable<void> cmd_mlsd(const Request&);
+  asio::awaitable<void> cmd_mlst(const Request&);
+  asio::awaitable<void> cmd_mode(const Request&);
+  asio::awaitable<void> cmd_nlst(const Request&);
+  asio::awaitable<void> cmd_noop(const Request&);
+  asio::awaitable<void> cmd_opts(const Request&);
+  asio::awaitable<void> cmd_pass(const Request&);
+  asio::awaitable<void> cmd_pasv(const Request&);
+  asio::awaitable<void> cmd_port(const Request&);
+  asio::awaitable<void> cmd_pwd(const Request&);
+  asio::awaitable<void> cmd_quit(const Request&);
+  asio::awaitable<void> cmd_rein(const Request&);
+  asio::awaitable<void> cmd_rest(const Request&);
+  asio::awaitable<void> cmd_retr(const Request&);
+  asio::awaitable<void> cmd_rmd(const Request&);
+  asio::awaitable<void> cmd_rnfr(const Request&);
+  asio::awaitable<void> cmd_rnto(const Request&);
+  asio::awaitable<void> cmd_site(const Request&);
+  asio::awaitable<void> cmd_size(const Request&);
+  asio::awaitable<void> cmd_stat(const Request&);
+  asio::awaitable<void> cmd_stor(const Request&);
+  asio::awaitable<void> cmd_stou(const Request&);
+  asio::awaitable<void> cmd_stru(const Request&);
+  asio::awaitable<void> cmd_syst(const Request&);
+  asio::awaitable<void> cmd_type(const Request&);
+  asio::awaitable<void> cmd_user(const Request&);
+  // SITE sub-commands
+  asio::awaitable<void> site_chmod(const Request&, std::string_view argument);
+  asio::awaitable<void> site_help(const Request&, std::string_view argument);
+
+  // Data-connection set-up shared by PORT/EPRT and PASV/EPSV.
+  void prepare_active(const asio::ip::tcp::endpoint& target, std::string_view verb);
+  std::optional<std::uint16_t> prepare_passive();
+  void reset_login();
+
+  // --- state ---
+  asio::ip::tcp::socket control_;
+  asio::any_io_executor executor_;
+  const SessionServices& services_;
+  const ServerConfig& config_;
+  asio::ip::tcp::endpoint peer_;
+  asio::ip::tcp::endpoint local_;
+
+  protocol::LineReader reader_;
+  std::array<char, 4096> read_buffer_{};
+  std::string_view unread_;
+  std::string outbox_;    // replies not yet handed to the socket
+  std::string inflight_;  // replies being written
+  bool writing_ = false;
+  bool closed_ = false;
+  bool shutting_down_ = false;
+  AsyncEvent flushed_;
+
+  asio::steady_timer watchdog_timer_;
+  Clock::time_point last_command_ = Clock::now();
+
+  // Login.
+  std::optional<std::string> pending_user_;  // after USER, before PASS
+  std::optional<Account> account_;
+  std::unique_ptr<FileTree> tree_;
+  unsigned failed_logins_ = 0;
+
+  // Per-login settings and one-command state.
+  VirtualPath cwd_;
+  bool ascii_ = true;  // RFC 959 3.1.1.1: the default type is ASCII
+  std::uint64_t rest_offset_ = 0;
+  std::uint64_t rest_for_command_ = 0;
+  std::optional<VirtualPath> rename_from_;
+  std::optional<VirtualPath> rename_source_;
+  bool epsv_all_ = false;
+  unsigned mlst_facts_ = protocol::kDefaultMlstFacts;
+
+  DataChannel data_;
+  std::unique_ptr<ActiveTransfer> transfer_;
+  AsyncEvent transfer_done_;
+  std::vector<char> transfer_buffer_;  // allocated once, reused by every transfer
+};
+
+}  // namespace cppftpd

@@ -1,0 +1,146 @@
+// Login and account commands: USER, PASS, ACCT, REIN, QUIT (RFC 959 4.1.1).
+
+#include "session/session.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace cppftpd {
+
+namespace {
+
+bool is_anonymous_name(std::string_view user) {
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  const auto name = lower(user);
+  return name == "anonymous" || name == "ftp";
+}
+
+}  // namespace
+
+void Session::reset_login() {
+  if (account_) log_info(fmt::format("USER '{}' logged out.", account_->name));
+  pending_user_.reset();
+  account_.reset();
+  tree_.reset();
+  cwd_ = VirtualPath();
+  ascii_ = true;
+  rest_offset_ = 0;
+  rename_from_.reset();
+  epsv_all_ = false;
+  mlst_facts_ = protocol::kDefaultMlstFacts;
+  data_.cancel();
+}
+
+asio::awaitable<void> Session::cmd_user(const Request& request) {
+  // RFC 959 4.1.1: a new USER at any point flushes the login and begins the
+  // login sequence again.
+  const bool had_account = account_.has_value();
+  if (had_account) reset_login();
+  pending_user_ = request.argument;
+  if (is_anonymous_name(request.argument)) {
+    reply(331, "Anonymous login ok, send your complete email address as your password.");
+  } else if (had_account) {
+    reply(331, "Previous account information was flushed, send password.");
+  } else {
+    reply(331, "Username ok, send password.");
+  }
+  co_return;
+}
+
+asio::awaitable<void> Session::cmd_pass(const Request& request) {
+  if (account_) {
+    reply(503, "User already authenticated.");
+    co_return;
+  }
+  if (!pending_user_) {
+    reply(503, "Login with USER first.");
+    co_return;
+  }
+  const std::string user = std::exchange(pending_user_, std::nullopt).value();
+
+  // The authorizer may be slow (a database, the network): it runs on the
+  // blocking pool so this io_context keeps serving other sessions.
+  // (A named task, not a temporary inside co_await: GCC 12 miscompiles
+  // non-trivial temporaries in co_await expressions.)
+  auto check = [&authorizer = services_.authorizer, user,
+                password = request.argument]() -> asio::awaitable<std::optional<Account>> {
+    co_return authorizer.authenticate(user, password);
+  };
+  std::optional<Account> account;
+  try {
+    account = co_await asio::co_spawn(services_.blocking_pool, std::move(check),
+                                      asio::use_awaitable);
+  } catch (const std::exception& e) {
+    spdlog::error("{} authorizer failed: {}", log_prefix(), e.what());
+    account.reset();
+  }
+  if (closed_) co_return;
+
+  std::unique_ptr<FileTree> tree;
+  if (account) {
+    auto opened = services_.filesystem.open_tree(account->home);
+    if (!opened) {
+      spdlog::error("{} cannot open home {} of '{}': {}", log_prefix(), account->home, user,
+                    opened.error().message());
+      reply(530, "Cannot access home directory.");
+      co_return;
+    }
+    tree = std::move(opened).value();
+  }
+
+  if (!tree) {
+    ++failed_logins_;
+    log_info(fmt::format("USER '{}' failed login.", user));
+    // A delay before 530 slows brute force (RFC 2577 "Protecting Passwords");
+    // it is a timer, so other sessions are not stalled.
+    asio::steady_timer delay(executor_, config_.failed_login_delay);
+    std::error_code ec;
+    co_await delay.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (closed_) co_return;
+    if (config_.max_login_attempts != 0 && failed_logins_ >= config_.max_login_attempts) {
+      reply(530, "Maximum login attempts. Disconnecting.");
+      co_await close_after_flush();
+      co_return;
+    }
+    reply(530, "Authentication failed.");
+    co_return;
+  }
+
+  account_ = std::move(account);
+  tree_ = std::move(tree);
+  cwd_ = VirtualPath();
+  log_info(fmt::format("USER '{}' logged in.", account_->name));
+  reply(230, account_->msg_login);
+}
+
+asio::awaitable<void> Session::cmd_acct(const Request&) {
+  reply(202, "Command not implemented, superfluous at this site.");
+  co_return;
+}
+
+asio::awaitable<void> Session::cmd_rein(const Request&) {
+  // RFC 959 4.1.1: flush the account, keep the connection; a transfer in
+  // progress has already completed (REIN waits for it in dispatch).
+  reset_login();
+  failed_logins_ = 0;
+  reply(220, "Service ready for new user.");
+  co_return;
+}
+
+asio::awaitable<void> Session::cmd_quit(const Request&) {
+  // RFC 959 4.1.1: with a transfer in progress, the server answers it first
+  // and closes afterwards.
+  co_await transfer_done_.wait();
+  const std::string goodbye = account_ ? account_->msg_quit : std::string("Goodbye.");
+  if (account_) log_info(fmt::format("USER '{}' logged out.", account_->name));
+  reply(221, goodbye);
+  co_await close_after_flush();
+}
+
+}  // namespace cppftpd

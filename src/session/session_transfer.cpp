@@ -1,0 +1,235 @@
+// Transfers: RETR, STOR, APPE, STOU, ABOR (RFC 959 4.1.3) and the coroutine
+// that runs each one beside the control channel.
+
+#include "session/session.hpp"
+
+#include "protocol/limits.hpp"
+#include "protocol/reply.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <spdlog/spdlog.h>
+
+namespace cppftpd {
+
+namespace {
+
+std::string mode_name(bool ascii) { return ascii ? "ASCII" : "BINARY"; }
+
+}  // namespace
+
+void Session::start_transfer(std::unique_ptr<TransferJob> job) {
+  transfer_ = std::make_unique<ActiveTransfer>();
+  transfer_->verb = job->verb;
+  transfer_->path = job->path;
+  transfer_->upload = job->upload;
+  transfer_done_.reset();
+  watchdog_timer_.cancel();  // re-arm for the data timeout
+  asio::co_spawn(
+      executor_,
+      [self = shared_from_this(), job = std::move(job)]() mutable {
+        return self->run_transfer(std::move(job));
+      },
+      [self = shared_from_this()](std::exception_ptr error) {
+        if (!error) return;
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          spdlog::error("{} transfer failed: {}", self->log_prefix(), e.what());
+        }
+        self->transfer_.reset();
+        self->transfer_done_.notify();
+        self->close();
+      });
+}
+
+asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
+  ActiveTransfer& active = *transfer_;
+  auto socket = co_await data_.open(peer_.address(), local_.address(),
+                                    config_.data_connect_timeout);
+  PumpResult result;
+  bool connected = false;
+  if (socket) {
+    connected = true;
+    active.socket = &*socket;
+    const PumpOptions options{job->ascii, config_.use_sendfile};
+    if (job->reader) {
+      result = co_await send_file(*socket, *job->reader, options, transfer_buffer_, active.progress);
+    } else if (job->writer) {
+      result = co_await receive_file(*socket, *job->writer, options, transfer_buffer_,
+                                     active.progress);
+    } else {
+      result = co_await send_bytes(*socket, job->listing, active.progress);
+    }
+    active.socket = nullptr;
+    std::error_code ignored;
+    socket->shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket->close(ignored);
+  }
+
+  // RFC 959 4.2: 226 when the transfer completed and the data connection is
+  // closed; 425 when it could not be opened; 426 when it broke or was
+  // aborted; 451 for a local error; 452 when storage ran out.
+  bool completed = false;
+  if (!connected) {
+    reply(active.aborted ? 426 : 425,
+          active.aborted ? "Connection closed; transfer aborted." : "Can't open data connection.");
+  } else if (active.aborted || active.stalled) {
+    reply(426, active.stalled ? "Data connection timed out; transfer aborted."
+                              : "Transfer aborted.");
+  } else if (result.side == PumpResult::Side::network) {
+    reply(426, "Connection closed; transfer aborted.");
+  } else if (result.side == PumpResult::Side::storage) {
+    if (result.error == std::errc::no_space_on_device) {
+      reply(452, "Insufficient storage space.");
+    } else {
+      reply(451, fmt::format("Local error: {}.", result.error.message()));
+    }
+  } else {
+    completed = true;
+    reply(226, "Transfer complete.");
+  }
+
+  if (job->reader || job->writer) {  // listings are not logged as file transfers
+    const auto seconds = std::chrono::duration<double>(Clock::now() - active.started).count();
+    log_info(fmt::format("{} {} completed={} bytes={} seconds={:.3f}", job->verb, job->path.str(),
+                         completed ? 1 : 0, active.progress.bytes, seconds));
+  }
+
+  transfer_.reset();
+  last_command_ = Clock::now();
+  watchdog_timer_.cancel();  // back to the idle timeout
+  transfer_done_.notify();
+  if (shutting_down_ && !closed_) {
+    reply(421, "Server shutting down.");
+    co_await close_after_flush();
+  }
+}
+
+void Session::abort_transfer() {
+  if (!transfer_) return;
+  transfer_->aborted = true;
+  data_.cancel();
+  if (transfer_->socket != nullptr) {
+    std::error_code ignored;
+    transfer_->socket->close(ignored);
+  }
+}
+
+asio::awaitable<void> Session::cmd_abor(const Request&) {
+  // RFC 959 4.1.3: with a transfer in progress, it is answered 426, then
+  // ABOR 226; with none, 225 (and any prepared data connection is closed).
+  if (!transfer_) {
+    data_.cancel();
+    reply(225, "No transfer to abort.");
+    co_return;
+  }
+  abort_transfer();
+  co_await transfer_done_.wait();
+  reply(226, "ABOR command successful.");
+}
+
+asio::awaitable<void> Session::cmd_retr(const Request& request) {
+  if (!data_.prepared()) {
+    reply(425, "Use PORT or PASV first.");
+    co_return;
+  }
+  auto reader = tree_->open_read(request.path, rest_for_command_);
+  if (!reader) {
+    data_.cancel();
+    reply_error(reader.error());
+    co_return;
+  }
+  auto job = std::make_unique<TransferJob>();
+  job->verb = "RETR";
+  job->path = request.path;
+  job->reader = std::move(reader).value();
+  job->ascii = ascii_;
+  reply(150, fmt::format("Opening {} mode data connection for {}.", mode_name(ascii_),
+                         request.path.str()));
+  start_transfer(std::move(job));
+}
+
+asio::awaitable<void> Session::store(const Request& request, WriteMode mode) {
+  if (!data_.prepared()) {
+    reply(425, "Use PORT or PASV first.");
+    co_return;
+  }
+  const std::uint64_t offset = mode == WriteMode::truncate ? rest_for_command_ : 0;
+  auto writer = tree_->open_write(request.path, mode, offset);
+  if (!writer) {
+    data_.cancel();
+    reply_error(writer.error());
+    co_return;
+  }
+  auto job = std::make_unique<TransferJob>();
+  job->verb = mode == WriteMode::append ? "APPE" : "STOR";
+  job->path = request.path;
+  job->upload = true;
+  job->writer = std::move(writer).value();
+  job->ascii = ascii_;
+  reply(150, fmt::format("Opening {} mode data connection for {}.", mode_name(ascii_),
+                         request.path.str()));
+  start_transfer(std::move(job));
+}
+
+asio::awaitable<void> Session::cmd_stor(const Request& request) {
+  co_await store(request, WriteMode::truncate);
+}
+
+asio::awaitable<void> Session::cmd_appe(const Request& request) {
+  co_await store(request, WriteMode::append);
+}
+
+asio::awaitable<void> Session::cmd_stou(const Request& request) {
+  // RFC 959 4.1.3 / RFC 1123 4.1.2.9: store under a name unique in the
+  // directory, and tell it as "150 FILE: name". The name is always made in
+  // the resolved (confined) directory.
+  if (request.argument.find('\0') != std::string::npos) {
+    reply(501, "Invalid path.");
+    co_return;
+  }
+  const VirtualPath wanted =
+      request.argument.empty() ? cwd_.child("ftpd") : resolve(request.argument);
+  const VirtualPath directory = wanted.is_root() ? VirtualPath() : wanted.parent();
+  const std::string base = wanted.is_root() ? std::string("ftpd") : std::string(wanted.filename());
+  if (!allowed('w', directory)) {
+    reply(550, "Not enough privileges.");
+    co_return;
+  }
+  if (!data_.prepared()) {
+    reply(425, "Use PORT or PASV first.");
+    co_return;
+  }
+  std::unique_ptr<FileWriter> writer;
+  VirtualPath target;
+  std::error_code last_error;
+  for (int attempt = 0; attempt < limits::kStouAttempts && !writer; ++attempt) {
+    target = directory.child(attempt == 0 ? base : fmt::format("{}.{}", base, attempt));
+    auto opened = tree_->open_write(target, WriteMode::create_new, 0);
+    if (opened) {
+      writer = std::move(opened).value();
+    } else {
+      last_error = opened.error();
+      if (last_error != std::errc::file_exists) break;
+    }
+  }
+  if (!writer) {
+    data_.cancel();
+    if (last_error == std::errc::file_exists) {
+      reply(450, "No unique file name could be found.");
+    } else {
+      reply_error(last_error);
+    }
+    co_return;
+  }
+  auto job = std::make_unique<TransferJob>();
+  job->verb = "STOU";
+  job->path = target;
+  job->upload = true;
+  job->writer = std::move(writer);
+  job->ascii = ascii_;
+  reply(150, fmt::format("FILE: {}", target.filename()));
+  start_transfer(std::move(job));
+}
+
+}  // namespace cppftpd

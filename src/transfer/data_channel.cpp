@@ -1,0 +1,140 @@
+#include "transfer/data_channel.hpp"
+
+#include "protocol/host_port.hpp"
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+namespace cppftpd {
+
+namespace {
+
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// Where in a passive range to start looking: random, so that concurrent
+// sessions do not all race for the first port and a client cannot predict
+// the next port (draft-ietf-ftpext-sec-consider-02, "port stealing").
+std::uint32_t random_offset(std::uint32_t span) {
+  thread_local std::minstd_rand engine{std::random_device{}()};
+  return std::uniform_int_distribution<std::uint32_t>(0, span - 1)(engine);
+}
+
+// An Asio cancellation (ABOR closed the socket) reads as operation_canceled.
+std::error_code canceled_or(std::error_code ec) {
+  return ec == asio::error::operation_aborted ? std::make_error_code(std::errc::operation_canceled)
+                                              : ec;
+}
+
+}  // namespace
+
+Result<std::uint16_t> DataChannel::listen_passive(const asio::ip::address& local,
+                                                  const PortRange& range) {
+  cancel();
+  const auto address = protocol::unmap(local);
+  tcp::acceptor acceptor(executor_);
+  std::error_code ec;
+  acceptor.open(address.is_v4() ? tcp::v4() : tcp::v6(), ec);
+  if (ec) return ec;
+  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+
+  const std::uint32_t first = range.first;
+  const std::uint32_t span = range.first == 0 ? 1 : range.last - range.first + 1U;
+  const std::uint32_t start = span > 1 ? random_offset(span) : 0;
+  std::error_code bind_error = std::make_error_code(std::errc::address_in_use);
+  for (std::uint32_t i = 0; i < span; ++i) {
+    const auto port = static_cast<std::uint16_t>(range.first == 0 ? 0 : first + (start + i) % span);
+    acceptor.bind(tcp::endpoint(address, port), bind_error);
+    if (!bind_error) break;
+    if (bind_error != asio::error::address_in_use) return bind_error;
+  }
+  if (bind_error) return bind_error;
+  acceptor.listen(8, ec);
+  if (ec) return ec;
+  const auto port = acceptor.local_endpoint(ec).port();
+  if (ec) return ec;
+  listener_.emplace(std::move(acceptor));
+  return port;
+}
+
+void DataChannel::set_active(const tcp::endpoint& target) {
+  cancel();
+  active_ = target;
+}
+
+asio::awaitable<Result<tcp::socket>> DataChannel::open(const asio::ip::address& control_peer,
+                                                       const asio::ip::address& local,
+                                                       std::chrono::seconds timeout) {
+  asio::steady_timer deadline(executor_);
+  deadline.expires_after(timeout);
+
+  if (listener_) {
+    tcp::acceptor acceptor = std::move(*listener_);
+    listener_.reset();
+    accepting_ = &acceptor;
+    const auto expected = protocol::unmap(control_peer);
+    for (;;) {
+      auto outcome = co_await (acceptor.async_accept(kTuple) || deadline.async_wait(kTuple));
+      if (outcome.index() == 1) {
+        accepting_ = nullptr;
+        co_return std::errc::timed_out;
+      }
+      auto [ec, socket] = std::get<0>(std::move(outcome));
+      if (ec) {
+        accepting_ = nullptr;
+        co_return canceled_or(ec);
+      }
+      std::error_code peer_error;
+      const auto peer = socket.remote_endpoint(peer_error);
+      if (!peer_error && protocol::unmap(peer.address()) == expected) {
+        accepting_ = nullptr;
+        co_return std::move(socket);
+      }
+      // RFC 2577 / sec-consider "port stealing": a connection from anywhere
+      // but the client is dropped, and the real client can still connect.
+      spdlog::warn("refused passive data connection from {} (expected {})",
+                   peer_error ? std::string("?") : peer.address().to_string(),
+                   expected.to_string());
+    }
+  }
+
+  if (!active_) co_return std::errc::not_connected;
+  const tcp::endpoint target = *active_;
+  active_.reset();
+  tcp::socket socket(executor_);
+  std::error_code ec;
+  socket.open(target.protocol(), ec);
+  if (ec) co_return ec;
+  // Connect from the address the client reached us at, so that the data
+  // connection comes from the same host as the control connection.
+  const auto source = protocol::unmap(local);
+  if (source.is_v4() == target.address().is_v4()) {
+    socket.bind(tcp::endpoint(source, 0), ec);
+    if (ec) co_return ec;
+  }
+  connecting_ = &socket;
+  auto outcome = co_await (socket.async_connect(target, kTuple) || deadline.async_wait(kTuple));
+  connecting_ = nullptr;
+  if (outcome.index() == 1) co_return std::errc::timed_out;
+  auto [connect_error] = std::get<0>(outcome);
+  if (connect_error) {
+    co_return canceled_or(connect_error);
+  }
+  co_return std::move(socket);
+}
+
+void DataChannel::cancel() {
+  std::error_code ignored;
+  if (accepting_) accepting_->close(ignored);
+  if (connecting_) connecting_->close(ignored);
+  listener_.reset();
+  active_.reset();
+}
+
+}  // namespace cppftpd
