@@ -20,7 +20,8 @@ std::string format_multiline(int code, std::string_view first, std::span<const s
                              std::string_view last);
 
 /// RFC 959 Appendix II: a path in a 257 reply is quoted and each '"' doubled.
-/// A LF in the name is sent as NUL (RFC 959 Appendix II, "Telnet end-of-line").
+/// A LF inside the name becomes NUL, which format_reply() then sends as a
+/// space: a name can never end the reply line early.
 std::string quote_path(std::string_view path);
 
 }  // namespace cppftpd::protocol
