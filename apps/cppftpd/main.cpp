@@ -7,6 +7,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,6 +36,17 @@ std::string parse_range(const std::string& text, cppftpd::PortRange& range) {
   }
   range = {static_cast<std::uint16_t>(first), static_cast<std::uint16_t>(last)};
   return {};
+}
+
+// Each session may hold a control socket, a data socket, a passive listener
+// and a file: the usual soft limit of 1024 descriptors would cap --max-cons
+// far below its default. Raise the soft limit to the hard one.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 std::chrono::seconds timeout_or_never(unsigned seconds) {
@@ -169,6 +181,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  raise_descriptor_limit();
   auto logger = spdlog::stderr_color_mt("cppftpd");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("[%L %Y-%m-%d %H:%M:%S] %v");
