@@ -23,6 +23,8 @@
 #include <asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <signal.h>
+
 #include <atomic>
 #include <thread>
 #include <unordered_set>
@@ -60,6 +62,20 @@ std::vector<tcp::endpoint> listen_endpoints(const ListenAddress& listen) {
   return {results.begin()->endpoint()};
 }
 
+// sendfile(2) has no MSG_NOSIGNAL: sending on a data connection the client
+// has reset raises SIGPIPE, whose default action kills the whole process.
+// Ignored (unless the application installed its own handler), the call
+// fails with EPIPE instead and the transfer ends with 426.
+void ignore_sigpipe() {
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGPIPE, &ignore, nullptr);
+  }
+}
+
 }  // namespace
 
 class Server::Impl {
@@ -84,6 +100,7 @@ class Server::Impl {
 
   void start() {
     if (started_.exchange(true)) return;
+    ignore_sigpipe();
     for (auto& acceptor : acceptors_) {
       asio::co_spawn(workers_[0]->context, accept_loop(acceptor), asio::detached);
     }

@@ -3,6 +3,7 @@
 
 #include "session/session.hpp"
 
+#include "protocol/host_port.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/reply.hpp"
 #include "sys/socket_options.hpp"
@@ -268,7 +269,7 @@ VirtualPath Session::resolve(std::string_view argument) const {
 }
 
 std::string Session::log_prefix() const {
-  return fmt::format("{}:{}-[{}]", peer_.address().to_string(), peer_.port(),
+  return fmt::format("{}:{}-[{}]", protocol::unmap(peer_.address()).to_string(), peer_.port(),
                      account_ ? account_->name : std::string());
 }
 

@@ -2,6 +2,7 @@
 
 #include "session/session.hpp"
 
+#include "protocol/host_port.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/reply.hpp"
 
@@ -189,7 +190,8 @@ asio::awaitable<void> Session::cmd_stat(const Request& request) {
   if (request.argument.empty()) {
     // RFC 959 4.1.3: status of the server, or of the transfer in progress.
     std::vector<std::string> body;
-    body.push_back(fmt::format("Connected to: {}:{}", local_.address().to_string(), local_.port()));
+    body.push_back(fmt::format("Connected to: {}:{}", protocol::unmap(local_.address()).to_string(),
+                               local_.port()));
     body.push_back(account_ ? fmt::format("Logged in as: {}", account_->name)
                             : std::string("Waiting for login."));
     body.push_back(fmt::format("TYPE: {}; STRUcture: File; MODE: Stream",
