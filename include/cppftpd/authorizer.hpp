@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cppftpd {
@@ -42,11 +43,11 @@ class Permissions {
 
 /// A logged-in user, as the Authorizer describes it to the server.
 struct Account {
-  std::string name;                            ///< login name
-  std::string home;                            ///< real directory that becomes "/"
-  bool anonymous = false;                      ///< logged in as anonymous/ftp
+  std::string name;                             ///< login name
+  std::string home;                             ///< real directory that becomes "/"
+  bool anonymous = false;                       ///< logged in as anonymous/ftp
   std::string msg_login = "Login successful.";  ///< text of the 230 reply
-  std::string msg_quit = "Goodbye.";           ///< text of the 221 reply
+  std::string msg_quit = "Goodbye.";            ///< text of the 221 reply
 };
 
 /// Decides who may log in and what they may do. Implement it to check logins
@@ -68,6 +69,19 @@ class Authorizer {
   virtual Permissions perms(const Account& account, const VirtualPath& path) const = 0;
 };
 
+/// A password stored as a crypt(3) hash, as /etc/shadow holds them: yescrypt
+/// ("$y$..."), gost-yescrypt ("$gy$"), scrypt ("$7$"), bcrypt ("$2b$..."),
+/// sha512-crypt ("$6$...") or sha256-crypt ("$5$..."), among the methods
+/// libxcrypt implements. Make one with `mkpasswd` (package whois) or
+/// crypt_gensalt(3) + crypt_rn(3), so no clear-text password has to sit in a
+/// configuration file.
+struct HashedPassword {
+  std::string hash;  ///< the whole crypt(3) string: method, parameters, salt and hash
+};
+
+/// Marks `hash` as a crypt(3) hash for MemoryAuthorizer::add_user().
+inline HashedPassword hashed(std::string hash) { return HashedPassword{std::move(hash)}; }
+
 /// Users held in memory, configured before the server starts (pyftpdlib's
 /// DummyAuthorizer). Bad arguments (missing home, unknown letter, duplicate
 /// user) throw std::invalid_argument: they are start-up errors.
@@ -76,6 +90,22 @@ class MemoryAuthorizer final : public Authorizer {
   /// Adds a user with a clear-text password (kept in memory only, compared in
   /// constant time), a home directory that must exist, and permission letters.
   void add_user(const std::string& name, const std::string& password, const std::string& home,
+                std::string_view perms = Permissions::kReadLetters,
+                std::string msg_login = "Login successful.", std::string msg_quit = "Goodbye.");
+
+  /// Adds a user whose password is checked against a crypt(3) hash (see
+  /// HashedPassword), with libxcrypt's thread-safe crypt_rn() and a
+  /// constant-time comparison; the rest as above. A hash that libxcrypt does
+  /// not accept (malformed, or a method it cannot compute) throws
+  /// std::invalid_argument, and so do the traditional DES-based hashes (no
+  /// leading '$'): they use only the first 8 characters of a password, and a
+  /// clear-text password passed here by mistake can look like one. A password
+  /// holding a NUL byte never matches a hash (crypt(3) would stop there).
+  /// Verifying costs what the method is tuned to cost (yescrypt: tens of
+  /// milliseconds), and once any hashed user exists, logins of clear-text
+  /// and unknown users pay one such hash too, so the time taken does not
+  /// tell them apart.
+  void add_user(const std::string& name, HashedPassword password, const std::string& home,
                 std::string_view perms = Permissions::kReadLetters,
                 std::string msg_login = "Login successful.", std::string msg_quit = "Goodbye.");
 
@@ -108,13 +138,20 @@ class MemoryAuthorizer final : public Authorizer {
   };
   struct User {
     Account account;
-    std::string password;
+    std::string password_digest;  // SHA-256 of a clear-text password; empty with a hash
+    std::string password_hash;    // a crypt(3) hash; empty with a clear-text password
     Permissions perms;
     std::vector<Override> overrides;
   };
   const User* find(std::string_view name) const;
+  User make_user(const std::string& name, const std::string& home, std::string_view perms,
+                 std::string msg_login, std::string msg_quit) const;
 
   std::map<std::string, User, std::less<>> users_;
+  // A dummy password hashed with the parameters of the first hashed user.
+  // Logins with no user hash to verify verify against it (and ignore the
+  // result), so every login costs about the same once hashes are in use.
+  std::string decoy_hash_;
 };
 
 }  // namespace cppftpd

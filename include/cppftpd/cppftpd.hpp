@@ -3,7 +3,9 @@
 
 #include <cppftpd/authorizer.hpp>
 #include <cppftpd/config.hpp>
+#include <cppftpd/events.hpp>
 #include <cppftpd/filesystem.hpp>
+#include <cppftpd/memory_filesystem.hpp>
 #include <cppftpd/result.hpp>
 #include <cppftpd/server.hpp>
 #include <cppftpd/virtual_path.hpp>

@@ -1,11 +1,13 @@
 #include <cppftpd/authorizer.hpp>
 
+#include <crypt.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <array>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 
 namespace cppftpd {
@@ -32,6 +34,64 @@ Digest sha256(std::string_view data) {
 std::string digest_string(std::string_view password) {
   const Digest digest = sha256(password);
   return {reinterpret_cast<const char*>(digest.data()), digest.size()};
+}
+
+// The crypt(3) hash of `password` with the method, parameters and salt of
+// `setting` (a whole hash will do), or "" if libxcrypt refuses. crypt_rn()
+// keeps all its state in the crypt_data it is given, so concurrent logins on
+// several worker threads are safe (crypt() would share one static buffer).
+std::string crypt_with(std::string_view password, const std::string& setting) {
+  // crypt(3) reads a C string: "secret\0anything" would verify as "secret".
+  if (password.find('\0') != std::string_view::npos) return {};
+  std::string phrase(password);
+  // About 32 KiB of scratch: on the heap rather than a worker thread's stack,
+  // zeroed first as crypt_rn() requires, wiped afterwards with the phrase.
+  auto data = std::make_unique<crypt_data>();
+  const char* output =
+      ::crypt_rn(phrase.c_str(), setting.c_str(), data.get(), static_cast<int>(sizeof(crypt_data)));
+  // crypt_rn() returns null on failure; '*' starts libxcrypt's failure tokens.
+  std::string result = output != nullptr && output[0] != '*' ? std::string(output) : std::string();
+  OPENSSL_cleanse(data.get(), sizeof(crypt_data));
+  OPENSSL_cleanse(phrase.data(), phrase.size());
+  return result;
+}
+
+// Whether `password` hashes to `hash`. The length of a hash is fixed by its
+// method and public anyway; the bytes are compared in constant time.
+bool crypt_matches(std::string_view password, const std::string& hash) {
+  const std::string computed = crypt_with(password, hash);
+  return computed.size() == hash.size() &&
+         CRYPTO_memcmp(computed.data(), hash.data(), hash.size()) == 0;
+}
+
+// Checks that `hash` is a whole crypt(3) hash libxcrypt can verify, and
+// returns the hash of a dummy password with the same method and parameters.
+// The messages never quote the hash: it is still secret material.
+std::string check_crypt_hash(const std::string& name, const std::string& hash) {
+  const auto refuse = [&](std::string_view why) {
+    throw std::invalid_argument("password hash of user \"" + name + "\" " + std::string(why));
+  };
+  if (hash.empty()) refuse("is empty");
+  if (hash.find('\0') != std::string::npos) refuse("holds a NUL byte");
+  // The traditional DES-based formats have no '$' prefix: they cut passwords
+  // to 8 characters, and almost any clear text passes for one of them.
+  if (hash.front() != '$') refuse("is not a \"$id$...\" crypt(3) hash (DES hashes are refused)");
+  // Legacy methods (sha256-crypt, md5-crypt, ...) are still computed and so
+  // accepted: choosing a stronger one is the administrator's call.
+  const int verdict = ::crypt_checksalt(hash.c_str());
+  if (verdict != CRYPT_SALT_OK && verdict != CRYPT_SALT_METHOD_LEGACY) {
+    refuse("uses a method or parameters libxcrypt does not support");
+  }
+  std::string dummy = crypt_with("\x01 dummy password \x01", hash);
+  if (dummy.empty()) refuse("is malformed: libxcrypt cannot compute it");
+  // A bare setting ("$6$salt") or a damaged hash is accepted by crypt_rn()
+  // but could never match: whatever it makes must have the hash's length and
+  // keep everything up to the last '$' (method, parameters, salt) unchanged.
+  const std::size_t salt_end = hash.rfind('$');
+  if (dummy.size() != hash.size() || dummy.compare(0, salt_end, hash, 0, salt_end) != 0) {
+    refuse("is incomplete or damaged: libxcrypt makes hashes of another shape with it");
+  }
+  return dummy;
 }
 
 bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept {
@@ -111,9 +171,9 @@ bool is_below(const VirtualPath& path, const VirtualPath& directory) {
 
 }  // namespace
 
-void MemoryAuthorizer::add_user(const std::string& name, const std::string& password,
-                                const std::string& home, std::string_view perms,
-                                std::string msg_login, std::string msg_quit) {
+MemoryAuthorizer::User MemoryAuthorizer::make_user(const std::string& name, const std::string& home,
+                                                   std::string_view perms, std::string msg_login,
+                                                   std::string msg_quit) const {
   if (name.empty()) throw std::invalid_argument("user name is empty");
   if (is_anonymous_name(name)) {
     throw std::invalid_argument("user name \"" + name + "\" is reserved: use add_anonymous()");
@@ -125,8 +185,25 @@ void MemoryAuthorizer::add_user(const std::string& name, const std::string& pass
   user.account.home = canonical_home(home);
   user.account.msg_login = std::move(msg_login);
   user.account.msg_quit = std::move(msg_quit);
+  return user;
+}
+
+void MemoryAuthorizer::add_user(const std::string& name, const std::string& password,
+                                const std::string& home, std::string_view perms,
+                                std::string msg_login, std::string msg_quit) {
+  User user = make_user(name, home, perms, std::move(msg_login), std::move(msg_quit));
   // Only the digest is kept: it is all that authenticate() compares.
-  user.password = digest_string(password);
+  user.password_digest = digest_string(password);
+  users_.emplace(name, std::move(user));
+}
+
+void MemoryAuthorizer::add_user(const std::string& name, HashedPassword password,
+                                const std::string& home, std::string_view perms,
+                                std::string msg_login, std::string msg_quit) {
+  User user = make_user(name, home, perms, std::move(msg_login), std::move(msg_quit));
+  std::string dummy = check_crypt_hash(name, password.hash);
+  user.password_hash = std::move(password.hash);
+  if (decoy_hash_.empty()) decoy_hash_ = std::move(dummy);
   users_.emplace(name, std::move(user));
 }
 
@@ -183,11 +260,20 @@ std::optional<Account> MemoryAuthorizer::authenticate(std::string_view user_name
   }
   const Digest offered = sha256(password);
   const User* user = find(user_name);
-  // An unknown user still costs one digest and one comparison, so the reply
-  // time does not tell which user names exist.
-  static const std::string kNoUserDigest = digest_string("\x01no such user\x01");
-  const std::string& expected = user != nullptr ? user->password : kNoUserDigest;
-  const bool match = CRYPTO_memcmp(offered.data(), expected.data(), offered.size()) == 0;
+  bool match = false;
+  if (user != nullptr && !user->password_hash.empty()) {
+    match = crypt_matches(password, user->password_hash);
+  } else {
+    // An unknown user still costs one digest and one comparison, so the reply
+    // time does not tell which user names exist.
+    static const std::string kNoUserDigest = digest_string("\x01no such user\x01");
+    const std::string& expected = user != nullptr ? user->password_digest : kNoUserDigest;
+    match = CRYPTO_memcmp(offered.data(), expected.data(), offered.size()) == 0;
+    // With hashed users around, a login that hashes nothing would be quick
+    // enough to tell clear-text and unknown names from theirs: hash once too,
+    // against the decoy, whose result has no say.
+    if (!decoy_hash_.empty()) static_cast<void>(crypt_matches(password, decoy_hash_));
+  }
   if (user == nullptr || !match) return std::nullopt;
   return user->account;
 }

@@ -2,13 +2,19 @@
 
 #include <gtest/gtest.h>
 
+#include <crypt.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 namespace cppftpd {
 namespace {
@@ -328,6 +334,184 @@ TEST_F(MemoryAuthorizerTest, UnknownOrRemovedAccountsHoldNothing) {
 
   users_.remove_user("alice");
   EXPECT_FALSE(users_.has_perm(*account, 'r', at("/file")));
+}
+
+// --- crypt(3) hashes -------------------------------------------------------------
+
+// "correct horse" under each method. The sha512-crypt and sha256-crypt ones
+// were checked against an independent implementation (openssl passwd -6/-5).
+constexpr const char* kYescrypt =
+    "$y$j9T$34.UVIm0b8t/ZvcQUx27k0$NKMrrrEvsUuauFs5xCfPIDU9vX/WgCK.bAvbe1C/MsC";
+constexpr const char* kSha512 =
+    "$6$TAkhMVzFN1RrFEIP$363DSHeEvtqk9CbIhyg2S8TH6fqtDGzAlqCdgl6jc.t2qaYOhRpQZZSvwH4BS./"
+    "ObhduI0D83mO0SzT63Uv1p0";
+constexpr const char* kSha256 = "$5$iExYnguG2zlGxrlZ$Bk4o4WKTzE4tsA28lRNRqQ99yIXrBtRHVKWYEQdUMCB";
+constexpr const char* kBcrypt = "$2b$05$kTg4Qn0/A7oLvpvcPnO3h.mZVkgmMxEVx1J0aCr0qy5jNeCbWDSwK";
+
+// A fresh hash of `password` by the method `prefix` names, with a random salt.
+std::string make_hash(const char* prefix, const std::string& password, unsigned long cost = 0) {
+  std::array<char, CRYPT_GENSALT_OUTPUT_SIZE> setting{};
+  if (::crypt_gensalt_rn(prefix, cost, nullptr, 0, setting.data(),
+                         static_cast<int>(setting.size())) == nullptr) {
+    ADD_FAILURE() << "crypt_gensalt_rn(" << prefix << ") failed";
+    return {};
+  }
+  auto data = std::make_unique<crypt_data>();
+  const char* hash = ::crypt_rn(password.c_str(), setting.data(), data.get(),
+                                static_cast<int>(sizeof(crypt_data)));
+  if (hash == nullptr) {
+    ADD_FAILURE() << "crypt_rn(" << setting.data() << ") failed";
+    return {};
+  }
+  return hash;
+}
+
+TEST(HashedPasswordTest, HashedWrapsTheString) {
+  const HashedPassword password = hashed(kSha512);
+  EXPECT_EQ(password.hash, kSha512);
+}
+
+TEST_F(MemoryAuthorizerTest, AuthenticatesFixedHashesOfEveryMethod) {
+  const std::pair<const char*, const char*> users[] = {
+      {"yes", kYescrypt}, {"sha512", kSha512}, {"sha256", kSha256}, {"bcrypt", kBcrypt}};
+  for (const auto& [name, hash] : users) users_.add_user(name, hashed(hash), home_, "elrw");
+  for (const auto& [name, hash] : users) {
+    const auto account = users_.authenticate(name, "correct horse");
+    ASSERT_TRUE(account) << name;
+    EXPECT_EQ(account->name, name);
+    EXPECT_EQ(account->home, home_);
+    EXPECT_FALSE(account->anonymous);
+    EXPECT_TRUE(users_.has_perm(*account, 'w', at("/x")));
+    for (const char* wrong : {"correct horse ", "Correct horse", "correct hors", "", hash}) {
+      EXPECT_FALSE(users_.authenticate(name, wrong)) << name << " / " << wrong;
+    }
+  }
+}
+
+TEST_F(MemoryAuthorizerTest, AuthenticatesGeneratedYescryptAndSha512Hashes) {
+  users_.add_user("yes", hashed(make_hash("$y$", "pässwörd")), home_, "elr", "Hi.", "Bye.");
+  users_.add_user("sha", hashed(make_hash("$6$", "s3cret", 1000)), home_);  // rounds=1000
+  const auto yes = users_.authenticate("yes", "pässwörd");
+  ASSERT_TRUE(yes);
+  EXPECT_EQ(yes->msg_login, "Hi.");
+  EXPECT_EQ(yes->msg_quit, "Bye.");
+  EXPECT_FALSE(users_.authenticate("yes", "passwort"));
+  EXPECT_FALSE(users_.authenticate("yes", "s3cret"));
+  EXPECT_TRUE(users_.authenticate("sha", "s3cret"));
+  EXPECT_FALSE(users_.authenticate("sha", "s3cret\n"));
+  EXPECT_FALSE(users_.authenticate("sha", "pässwörd"));
+  EXPECT_FALSE(users_.authenticate("nobody", "s3cret"));
+}
+
+TEST_F(MemoryAuthorizerTest, PasswordWithANulNeverMatchesAHash) {
+  // crypt(3) would stop at the NUL and see "correct horse".
+  users_.add_user("sha512", hashed(kSha512), home_);
+  EXPECT_FALSE(users_.authenticate("sha512", std::string_view("correct horse\0", 14)));
+  EXPECT_FALSE(users_.authenticate("sha512", std::string_view("correct horse\0junk", 18)));
+  EXPECT_TRUE(users_.authenticate("sha512", "correct horse"));
+}
+
+TEST_F(MemoryAuthorizerTest, InvalidHashesAreRejectedAtAddUser) {
+  const std::string sha512 = kSha512;
+  const std::string bad[] = {
+      "",
+      "correct horse",  // clear text passed as a hash by mistake
+      "abcdefghijklm",  // would pass for a DES hash: refused
+      "ab",             // a DES setting
+      "*",
+      "!",
+      "$6$",                                // a setting, not a hash
+      "$6$TAkhMVzFN1RrFEIP",                // ditto
+      "$6$TAkhMVzFN1RrFEIP$",               // ditto
+      sha512.substr(0, sha512.size() - 1),  // cut short
+      sha512 + "x",                         // too long
+      // A salt longer than sha512-crypt's 16 characters, at the right length:
+      // crypt(3) would cut the salt, so nothing could ever match.
+      "$6$TAkhMVzFN1RrFEIPextra" + sha512.substr(19, sha512.size() - 19 - 5),
+      "$y$j9T$abc$",
+      "$y$zz$34.UVIm0b8t/ZvcQUx27k0$NKMrrrEvsUuauFs5xCfPIDU9vX/WgCK.bAvbe1C/MsC",
+      "$2b$10$short",
+      "$unknown$salt$hash",
+      std::string(kYescrypt) + std::string(1, '\0'),
+      std::string("$6$ab\0cd$", 9) + std::string(86, 'a'),
+  };
+  for (const auto& hash : bad) {
+    EXPECT_THROW(users_.add_user("alice", hashed(hash), home_), std::invalid_argument) << hash;
+  }
+  // Real DES-based hashes, which libxcrypt could verify, are refused too.
+  for (const char* setting : {"ab", "_J9..abcd"}) {
+    auto data = std::make_unique<crypt_data>();
+    const char* des = ::crypt_rn("correct horse", setting, data.get(), sizeof(crypt_data));
+    ASSERT_NE(des, nullptr) << setting;
+    EXPECT_THROW(users_.add_user("alice", hashed(des), home_), std::invalid_argument) << des;
+  }
+  EXPECT_FALSE(users_.has_user("alice"));
+  EXPECT_FALSE(users_.authenticate("alice", "correct horse"));
+  EXPECT_FALSE(users_.authenticate("alice", "ab"));
+}
+
+TEST_F(MemoryAuthorizerTest, HashedAddUserChecksTheOtherArgumentsToo) {
+  EXPECT_THROW(users_.add_user("", hashed(kSha512), home_), std::invalid_argument);
+  EXPECT_THROW(users_.add_user("ftp", hashed(kSha512), home_), std::invalid_argument);
+  EXPECT_THROW(users_.add_user("alice", hashed(kSha512), base_ + "/missing"),
+               std::invalid_argument);
+  EXPECT_THROW(users_.add_user("alice", hashed(kSha512), home_, "elrX"), std::invalid_argument);
+  EXPECT_FALSE(users_.has_user("alice"));
+  users_.add_user("alice", hashed(kSha512), home_);
+  // One name, one user, whichever kind of password either has.
+  EXPECT_THROW(users_.add_user("alice", "pw", home_), std::invalid_argument);
+  EXPECT_THROW(users_.add_user("alice", hashed(kSha256), home_), std::invalid_argument);
+  EXPECT_TRUE(users_.authenticate("alice", "correct horse"));
+  EXPECT_FALSE(users_.authenticate("alice", "pw"));
+}
+
+TEST_F(MemoryAuthorizerTest, HashedAndClearTextUsersCoexist) {
+  users_.add_user("clear", "plain pw", home_, "elr");
+  users_.add_user("hashed", hashed(kSha512), home_, "elrw");
+  users_.add_anonymous(home_);
+  users_.override_perm("hashed", "/upload", "elrd");
+
+  EXPECT_TRUE(users_.authenticate("clear", "plain pw"));
+  EXPECT_FALSE(users_.authenticate("clear", "correct horse"));
+  EXPECT_FALSE(users_.authenticate("clear", kSha512));
+  EXPECT_FALSE(users_.authenticate("clear", ""));
+  const auto hashed_account = users_.authenticate("hashed", "correct horse");
+  ASSERT_TRUE(hashed_account);
+  EXPECT_FALSE(users_.authenticate("hashed", "plain pw"));
+  EXPECT_TRUE(users_.has_perm(*hashed_account, 'd', at("/upload/x")));
+  EXPECT_TRUE(users_.has_perm(*hashed_account, 'w', at("/x")));
+  EXPECT_TRUE(users_.authenticate("anonymous", "anything"));
+  EXPECT_FALSE(users_.authenticate("nobody", "correct horse"));
+  EXPECT_FALSE(users_.authenticate("nobody", "plain pw"));
+
+  users_.remove_user("hashed");
+  EXPECT_FALSE(users_.authenticate("hashed", "correct horse"));
+  EXPECT_TRUE(users_.authenticate("clear", "plain pw"));
+  users_.add_user("hashed", "now clear", home_);
+  EXPECT_TRUE(users_.authenticate("hashed", "now clear"));
+  EXPECT_FALSE(users_.authenticate("hashed", "correct horse"));
+}
+
+TEST_F(MemoryAuthorizerTest, HashedLoginsOnSeveralThreads) {
+  // crypt_rn() with a crypt_data per call: no shared state between logins.
+  users_.add_user("sha", hashed(make_hash("$6$", "sha pw", 1000)), home_);
+  users_.add_user("bcrypt", hashed(make_hash("$2b$", "bcrypt pw", 4)), home_);
+  users_.add_user("clear", "clear pw", home_);
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        if (!users_.authenticate("sha", "sha pw")) ++wrong[t];
+        if (users_.authenticate("sha", "bcrypt pw")) ++wrong[t];
+        if (!users_.authenticate("bcrypt", "bcrypt pw")) ++wrong[t];
+        if (users_.authenticate("bcrypt", "sha pw")) ++wrong[t];
+        if (!users_.authenticate("clear", "clear pw")) ++wrong[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
 }
 
 }  // namespace
