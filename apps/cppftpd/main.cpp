@@ -124,7 +124,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help/--version exit 0; a bad flag or value exits 2, as pyftpdlib's
+    // argparse does (CLI11's own codes are 100+).
+    return app.exit(e) == 0 ? 0 : 2;
   }
 
   auto fail = [](const std::string& message) {

@@ -59,7 +59,8 @@ struct ServerConfig {
   bool log_commands = false;
   /// Event-loop threads; 0: one per core.
   unsigned threads = 0;
-  /// Install SIGINT/SIGTERM handlers in Server::run() that stop the server.
+  /// Handle SIGINT/SIGTERM by stopping the server (from the Server's
+  /// construction on, so a signal can never find the process unprepared).
   bool handle_signals = true;
 };
 

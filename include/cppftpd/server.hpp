@@ -3,6 +3,7 @@
 
 #include <cppftpd/authorizer.hpp>
 #include <cppftpd/config.hpp>
+#include <cppftpd/events.hpp>
 #include <cppftpd/filesystem.hpp>
 
 #include <cstdint>
@@ -16,8 +17,12 @@ namespace cppftpd {
 class Server {
  public:
   Server(ServerConfig config, Authorizer& authorizer);
-  /// As above, with storage other than the local disk.
-  Server(ServerConfig config, Authorizer& authorizer, std::unique_ptr<Filesystem> filesystem);
+  /// As above, with event hooks.
+  Server(ServerConfig config, Authorizer& authorizer, EventHooks hooks);
+  /// As above, with storage other than the local disk (nullptr: the local
+  /// disk), and optionally event hooks.
+  Server(ServerConfig config, Authorizer& authorizer, std::unique_ptr<Filesystem> filesystem,
+         EventHooks hooks = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

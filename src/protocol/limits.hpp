@@ -2,6 +2,7 @@
 // Every limit of the protocol, named in one place (DESIGN.md principle 4).
 
 #include <cstddef>
+#include <cstdint>
 
 namespace cppftpd::limits {
 
@@ -17,6 +18,8 @@ inline constexpr std::size_t kMaxPendingReplyBytes = 1 << 20;
 inline constexpr std::size_t kTransferBuffer = 256 * 1024;
 /// sendfile(2) chunk per call.
 inline constexpr std::size_t kSendfileChunk = 1 << 20;
+/// Largest file whose TYPE A size SIZE computes (by reading it); larger: 550.
+inline constexpr std::uint64_t kMaxAsciiSizeScan = 64ULL << 20;
 /// Attempts at finding a free name for STOU.
 inline constexpr int kStouAttempts = 100;
 

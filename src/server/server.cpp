@@ -80,16 +80,28 @@ void ignore_sigpipe() {
 
 class Server::Impl {
  public:
-  Impl(ServerConfig config, Authorizer& authorizer, std::unique_ptr<Filesystem> filesystem)
+  Impl(ServerConfig config, Authorizer& authorizer, std::unique_ptr<Filesystem> filesystem,
+       EventHooks hooks)
       : config_(std::move(config)),
-        filesystem_(std::move(filesystem)),
-        services_{config_, authorizer, *filesystem_, blocking_pool_},
+        filesystem_(filesystem ? std::move(filesystem) : make_local_filesystem()),
+        hooks_(std::move(hooks)),
+        services_{config_, authorizer, *filesystem_, blocking_pool_, hooks_},
         limiter_(config_.max_connections, config_.max_connections_per_ip) {
     const unsigned threads = config_.threads != 0
                                  ? config_.threads
                                  : std::max(1U, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
     open_acceptors();
+    if (config_.handle_signals) {
+      // Installed now, before anyone can announce the server as started: a
+      // signal that arrives before run() still stops it cleanly.
+      signals_.emplace(workers_[0]->context, SIGINT, SIGTERM);
+      signals_->async_wait([this](const std::error_code& ec, int signal) {
+        if (ec) return;
+        spdlog::info(">>> shutting down FTP server (signal {}) <<<", signal);
+        stop();
+      });
+    }
   }
 
   ~Impl() {
@@ -121,14 +133,6 @@ class Server::Impl {
   }
 
   void run() {
-    if (config_.handle_signals) {
-      signals_.emplace(workers_[0]->context, SIGINT, SIGTERM);
-      signals_->async_wait([this](const std::error_code& ec, int signal) {
-        if (ec) return;
-        spdlog::info(">>> shutting down FTP server (signal {}) <<<", signal);
-        stop();
-      });
-    }
     start();
     wait();
   }
@@ -236,7 +240,8 @@ class Server::Impl {
           421, verdict == ConnectionLimiter::Verdict::too_many
                    ? "Too many connections. Service temporarily unavailable."
                    : "Too many connections from the same IP address.");
-      spdlog::info("{}:{} refused: {}", peer.address().to_string(), peer.port(), refusal.substr(4, refusal.size() - 6));
+      spdlog::info("{}:{} refused: {}", protocol::unmap(peer.address()).to_string(), peer.port(),
+                   refusal.substr(4, refusal.size() - 6));
       // A fresh socket's send buffer is empty: this small write cannot block.
       asio::write(socket, asio::buffer(refusal), ec);
       socket.shutdown(tcp::socket::shutdown_both, ec);
@@ -263,6 +268,7 @@ class Server::Impl {
 
   ServerConfig config_;
   std::unique_ptr<Filesystem> filesystem_;
+  EventHooks hooks_;
   asio::thread_pool blocking_pool_{2};
   SessionServices services_;
   ConnectionLimiter limiter_;
@@ -277,10 +283,15 @@ class Server::Impl {
 };
 
 Server::Server(ServerConfig config, Authorizer& authorizer)
-    : Server(std::move(config), authorizer, make_local_filesystem()) {}
+    : Server(std::move(config), authorizer, nullptr, EventHooks{}) {}
 
-Server::Server(ServerConfig config, Authorizer& authorizer, std::unique_ptr<Filesystem> filesystem)
-    : impl_(std::make_unique<Impl>(std::move(config), authorizer, std::move(filesystem))) {}
+Server::Server(ServerConfig config, Authorizer& authorizer, EventHooks hooks)
+    : Server(std::move(config), authorizer, nullptr, std::move(hooks)) {}
+
+Server::Server(ServerConfig config, Authorizer& authorizer, std::unique_ptr<Filesystem> filesystem,
+               EventHooks hooks)
+    : impl_(std::make_unique<Impl>(std::move(config), authorizer, std::move(filesystem),
+                                   std::move(hooks))) {}
 
 Server::~Server() = default;
 

@@ -51,6 +51,7 @@ Session::~Session() = default;
 
 asio::awaitable<void> Session::run() {
   log_info("FTP session opened (connect)");
+  fire(services_.hooks.on_connect, session_event());
   // RFC 959 5.4: the server greets with 220 when ready.
   reply(220, config_.banner);
   asio::co_spawn(executor_, [self = shared_from_this()] { return self->watchdog(); },
@@ -60,7 +61,9 @@ asio::awaitable<void> Session::run() {
   abort_transfer();
   co_await transfer_done_.wait();
   close();
+  end_login();
   log_info("FTP session closed (disconnect).");
+  fire(services_.hooks.on_disconnect, session_event());
 }
 
 asio::awaitable<void> Session::command_loop() {
@@ -161,7 +164,10 @@ asio::awaitable<void> Session::watchdog() {
         log_info("Data connection timed out.");
         transfer_->stalled = true;
         abort_transfer();
-        last_command_ = now;
+        // The transfer coroutine needs this thread to wind down; looping on
+        // without waiting would spin here forever with the deadline still past.
+        co_await transfer_done_.wait();
+        last_command_ = Clock::now();
       } else {
         log_info("Control connection timed out.");
         reply(421, "Control connection timed out.");
@@ -193,8 +199,10 @@ void Session::reply_lines(int code, std::string_view first, const std::vector<st
 
 void Session::send(std::string data) {
   if (closed_) return;
-  if (outbox_.size() + data.size() > limits::kMaxPendingReplyBytes) {
-    // A client that never reads its replies cannot make us buffer forever.
+  if (outbox_.size() > limits::kMaxPendingReplyBytes) {
+    // A client that never reads its replies cannot make us buffer forever:
+    // what is still queued (unread) has a ceiling; one large reply (STAT of
+    // a big directory, bounded by kMaxListingEntries) is fine.
     log_info("Reply queue full; closing.");
     close();
     return;
@@ -275,6 +283,36 @@ std::string Session::log_prefix() const {
 
 void Session::log_info(std::string_view message) const {
   spdlog::info("{} {}", log_prefix(), message);
+}
+
+SessionEvent Session::session_event() const {
+  return {protocol::unmap(peer_.address()).to_string(), peer_.port(),
+          account_ ? account_->name : std::string()};
+}
+
+template <typename Event>
+void Session::fire(const std::function<void(const Event&)>& hook, const Event& event) const {
+  if (!hook) return;
+  try {
+    hook(event);
+  } catch (const std::exception& e) {
+    spdlog::error("{} event hook failed: {}", log_prefix(), e.what());
+  } catch (...) {
+    spdlog::error("{} event hook failed", log_prefix());
+  }
+}
+
+template void Session::fire(const std::function<void(const SessionEvent&)>&,
+                            const SessionEvent&) const;
+template void Session::fire(const std::function<void(const TransferEvent&)>&,
+                            const TransferEvent&) const;
+
+void Session::end_login() {
+  if (!account_) return;
+  log_info(fmt::format("USER '{}' logged out.", account_->name));
+  fire(services_.hooks.on_logout, session_event());
+  account_.reset();
+  tree_.reset();
 }
 
 }  // namespace cppftpd

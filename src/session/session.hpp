@@ -6,6 +6,7 @@
 
 #include <cppftpd/authorizer.hpp>
 #include <cppftpd/config.hpp>
+#include <cppftpd/events.hpp>
 #include <cppftpd/filesystem.hpp>
 
 #include "protocol/line_reader.hpp"
@@ -35,6 +36,7 @@ struct SessionServices {
   Authorizer& authorizer;
   Filesystem& filesystem;
   asio::thread_pool& blocking_pool;  ///< where Authorizer::authenticate runs
+  const EventHooks& hooks;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -97,6 +99,12 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> flush();
   asio::awaitable<void> close_after_flush();
   void log_info(std::string_view message) const;
+  // Event hooks: the session as an event, and a call that never throws.
+  SessionEvent session_event() const;
+  template <typename Event>
+  void fire(const std::function<void(const Event&)>& hook, const Event& event) const;
+  /// Ends the login (on_logout, log line); the account is forgotten.
+  void end_login();
   std::string log_prefix() const;
 
   // --- checks shared by handlers ---

@@ -4,6 +4,8 @@
 
 #include "session/session.hpp"
 
+#include "protocol/ascii.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/listing.hpp"
 #include "protocol/reply.hpp"
 
@@ -132,9 +134,38 @@ asio::awaitable<void> Session::cmd_size(const Request& request) {
     reply(550, fmt::format("{} is not retrievable.", request.path.str()));
     co_return;
   }
-  // RFC 3659 4.2: the size in octets. Like vsftpd, the stored size is given
-  // in TYPE A too (counting converted line ends would mean reading the file).
-  reply(213, std::to_string(info->size));
+  if (!ascii_) {
+    reply(213, std::to_string(info->size));
+    co_return;
+  }
+  // RFC 3659 4: the size is what RETR would send in the current TYPE, so in
+  // TYPE A the converted line ends count. That means reading the file:
+  // done up to a bound, refused beyond it (as pyftpdlib refuses always).
+  if (info->size > limits::kMaxAsciiSizeScan) {
+    reply(550, "SIZE not allowed in ASCII mode for files this large; use TYPE I.");
+    co_return;
+  }
+  auto reader = tree_->open_read(request.path, 0);
+  if (!reader) {
+    reply_error(reader.error());
+    co_return;
+  }
+  protocol::AsciiEncoder encoder;
+  std::vector<char> chunk(64 * 1024);
+  std::string converted;
+  std::uint64_t total = 0;
+  for (;;) {
+    auto got = (*reader)->read(chunk);
+    if (!got) {
+      reply_error(got.error());
+      co_return;
+    }
+    if (*got == 0) break;
+    converted.clear();
+    encoder.encode({chunk.data(), *got}, converted);
+    total += converted.size();
+  }
+  reply(213, std::to_string(total));
 }
 
 asio::awaitable<void> Session::cmd_mdtm(const Request& request) {

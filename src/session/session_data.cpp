@@ -24,11 +24,15 @@ void Session::prepare_active(const asio::ip::tcp::endpoint& target, std::string_
   // RFC 2577 4 / sec-consider: no bounce. The data connection may only go
   // back to the client's own address, and not to a privileged port.
   const auto peer = protocol::unmap(peer_.address());
-  const auto wanted = protocol::unmap(target.address());
+  auto wanted = protocol::unmap(target.address());
+  // An unspecified address (EPRT |2|::|port|, PORT 0,0,0,0,...) means "where
+  // I am": lftp sends it for loopback peers. Connect back to the client.
+  if (wanted.is_unspecified()) wanted = peer;
   if (!config_.permit_foreign_addresses && wanted != peer) {
     log_info(fmt::format("Rejected {} to foreign address {}.", verb, wanted.to_string()));
-    reply(501, fmt::format("Rejected data connection to foreign address {}:{}.",
-                           wanted.to_string(), target.port()));
+    const std::string shown = wanted.is_v6() ? "[" + wanted.to_string() + "]" : wanted.to_string();
+    reply(501, fmt::format("Rejected data connection to foreign address {}:{}.", shown,
+                           target.port()));
     return;
   }
   if (!config_.permit_privileged_ports && target.port() < 1024) {

@@ -24,10 +24,8 @@ bool is_anonymous_name(std::string_view user) {
 }  // namespace
 
 void Session::reset_login() {
-  if (account_) log_info(fmt::format("USER '{}' logged out.", account_->name));
+  end_login();
   pending_user_.reset();
-  account_.reset();
-  tree_.reset();
   cwd_ = VirtualPath();
   ascii_ = true;
   rest_offset_ = 0;
@@ -97,6 +95,9 @@ asio::awaitable<void> Session::cmd_pass(const Request& request) {
   if (!tree) {
     ++failed_logins_;
     log_info(fmt::format("USER '{}' failed login.", user));
+    SessionEvent failed = session_event();
+    failed.user = user;
+    fire(services_.hooks.on_login_failed, failed);
     // A delay before 530 slows brute force (RFC 2577 "Protecting Passwords");
     // it is a timer, so other sessions are not stalled.
     asio::steady_timer delay(executor_, config_.failed_login_delay);
@@ -116,6 +117,7 @@ asio::awaitable<void> Session::cmd_pass(const Request& request) {
   tree_ = std::move(tree);
   cwd_ = VirtualPath();
   log_info(fmt::format("USER '{}' logged in.", account_->name));
+  fire(services_.hooks.on_login, session_event());
   reply(230, account_->msg_login);
 }
 
@@ -135,10 +137,12 @@ asio::awaitable<void> Session::cmd_rein(const Request&) {
 
 asio::awaitable<void> Session::cmd_quit(const Request&) {
   // RFC 959 4.1.1: with a transfer in progress, the server answers it first
-  // and closes afterwards.
+  // and closes afterwards. One still waiting for its data connection has
+  // moved nothing: it is cut (426) instead of holding QUIT for the timeout.
+  if (transfer_ && transfer_->socket == nullptr && !data_.connection_pending()) abort_transfer();
   co_await transfer_done_.wait();
   const std::string goodbye = account_ ? account_->msg_quit : std::string("Goodbye.");
-  if (account_) log_info(fmt::format("USER '{}' logged out.", account_->name));
+  end_login();
   reply(221, goodbye);
   co_await close_after_flush();
 }

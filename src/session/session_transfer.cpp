@@ -48,7 +48,11 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
                                     config_.data_connect_timeout);
   PumpResult result;
   bool connected = false;
-  if (socket) {
+  // ABOR (or the watchdog, or a shutdown) may come while the connection is
+  // being made, after the accept or connect completed but before this
+  // coroutine resumed: cancelling the listener then reached nothing, so the
+  // flag decides. RFC 959 4.1.3: an aborted transfer sends no data.
+  if (socket && !active.aborted) {
     connected = true;
     active.socket = &*socket;
     const PumpOptions options{job->ascii, config_.use_sendfile};
@@ -89,10 +93,17 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
     reply(226, "Transfer complete.");
   }
 
-  if (job->reader || job->writer) {  // listings are not logged as file transfers
+  if (job->reader || job->writer) {  // listings are not file transfers
     const auto seconds = std::chrono::duration<double>(Clock::now() - active.started).count();
     log_info(fmt::format("{} {} completed={} bytes={} seconds={:.3f}", job->verb, job->path.str(),
                          completed ? 1 : 0, active.progress.bytes, seconds));
+    const TransferEvent event{session_event(), job->path, active.progress.bytes};
+    const auto& hooks = services_.hooks;
+    if (job->reader) {
+      fire(completed ? hooks.on_file_sent : hooks.on_incomplete_file_sent, event);
+    } else {
+      fire(completed ? hooks.on_file_received : hooks.on_incomplete_file_received, event);
+    }
   }
 
   transfer_.reset();

@@ -10,4 +10,8 @@ namespace cppftpd::sys {
 /// stripped by the LineReader.
 void set_oob_inline(int fd) noexcept;
 
+/// Whether `fd` is readable right now (for a listener: a connection waits
+/// in its accept queue). Never blocks.
+bool readable_now(int fd) noexcept;
+
 }  // namespace cppftpd::sys

@@ -1,9 +1,9 @@
 #include "transfer/data_channel.hpp"
 
 #include "protocol/host_port.hpp"
+#include "sys/socket_options.hpp"
 
-#include <asio/experimental/as_tuple.hpp>
-#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -15,8 +15,6 @@ namespace cppftpd {
 namespace {
 
 using asio::ip::tcp;
-using namespace asio::experimental::awaitable_operators;
-constexpr auto kTuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 // Where in a passive range to start looking: random, so that concurrent
 // sessions do not all race for the first port and a client cannot predict
@@ -71,6 +69,22 @@ void DataChannel::set_active(const tcp::endpoint& target) {
 asio::awaitable<Result<tcp::socket>> DataChannel::open(const asio::ip::address& control_peer,
                                                        const asio::ip::address& local,
                                                        std::chrono::seconds timeout) {
+  // The deadline cancels the pending accept/connect from a timer callback,
+  // so the accept's completion resumes this coroutine at once (Asio's `||`
+  // would first wait for the cancelled timer: a window in which the
+  // connection is neither queued nor handed over).
+  // Shared with the timer callback, which may run after open() returned (if
+  // it fired just as the connection completed): `finished` keeps it from
+  // touching a socket that is gone.
+  struct DeadlineState {
+    bool timed_out = false;
+    bool finished = false;
+  };
+  auto state = std::make_shared<DeadlineState>();
+  struct Finish {
+    DeadlineState& state;
+    ~Finish() { state.finished = true; }
+  } finish{*state};
   asio::steady_timer deadline(executor_);
   deadline.expires_after(timeout);
 
@@ -78,22 +92,27 @@ asio::awaitable<Result<tcp::socket>> DataChannel::open(const asio::ip::address& 
     tcp::acceptor acceptor = std::move(*listener_);
     listener_.reset();
     accepting_ = &acceptor;
+    deadline.async_wait([state, &acceptor](const std::error_code& ec) {
+      if (ec || state->finished) return;  // open() has finished: `acceptor` may be gone
+      state->timed_out = true;
+      std::error_code ignored;
+      acceptor.cancel(ignored);
+    });
     const auto expected = protocol::unmap(control_peer);
     for (;;) {
-      auto outcome = co_await (acceptor.async_accept(kTuple) || deadline.async_wait(kTuple));
-      if (outcome.index() == 1) {
-        accepting_ = nullptr;
-        co_return std::errc::timed_out;
-      }
-      auto [ec, socket] = std::get<0>(std::move(outcome));
+      std::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         accepting_ = nullptr;
+        deadline.cancel();
+        if (state->timed_out) co_return std::errc::timed_out;
         co_return canceled_or(ec);
       }
       std::error_code peer_error;
       const auto peer = socket.remote_endpoint(peer_error);
       if (!peer_error && protocol::unmap(peer.address()) == expected) {
         accepting_ = nullptr;
+        deadline.cancel();
         co_return std::move(socket);
       }
       // RFC 2577 / sec-consider "port stealing": a connection from anywhere
@@ -119,14 +138,25 @@ asio::awaitable<Result<tcp::socket>> DataChannel::open(const asio::ip::address& 
     if (ec) co_return ec;
   }
   connecting_ = &socket;
-  auto outcome = co_await (socket.async_connect(target, kTuple) || deadline.async_wait(kTuple));
+  deadline.async_wait([state, &socket](const std::error_code& wait_error) {
+    if (wait_error || state->finished) return;  // open() has finished
+    state->timed_out = true;
+    std::error_code ignored;
+    socket.cancel(ignored);
+  });
+  co_await socket.async_connect(target, asio::redirect_error(asio::use_awaitable, ec));
   connecting_ = nullptr;
-  if (outcome.index() == 1) co_return std::errc::timed_out;
-  auto [connect_error] = std::get<0>(outcome);
-  if (connect_error) {
-    co_return canceled_or(connect_error);
-  }
+  deadline.cancel();
+  if (state->timed_out) co_return std::errc::timed_out;
+  if (ec) co_return canceled_or(ec);
   co_return std::move(socket);
+}
+
+bool DataChannel::connection_pending() const noexcept {
+  if (connecting_ != nullptr || active_) return true;  // connecting, or about to
+  // The listener is either still here (open() not yet started) or in open().
+  const tcp::acceptor* listener = accepting_ != nullptr ? accepting_ : (listener_ ? &*listener_ : nullptr);
+  return listener != nullptr && sys::readable_now(const_cast<tcp::acceptor*>(listener)->native_handle());
 }
 
 void DataChannel::cancel() {

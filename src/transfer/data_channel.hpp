@@ -40,6 +40,10 @@ class DataChannel {
                                                        const asio::ip::address& local,
                                                        std::chrono::seconds timeout);
 
+  /// Whether an open() in progress has a connection on its way: one waiting
+  /// in the passive listener's accept queue, or an active connect underway.
+  bool connection_pending() const noexcept;
+
   /// Aborts an open() in progress and forgets the preparation (ABOR, REIN).
   void cancel();
 
