@@ -571,7 +571,8 @@ using AddUsers = std::function<void(cppftpd::MemoryAuthorizer&, const std::strin
 /// ("elr"), both with home root().
 class TestServer {
  public:
-  explicit TestServer(const Configure& configure = {}, const AddUsers& add_users = {}) {
+  explicit TestServer(const Configure& configure = {}, const AddUsers& add_users = {},
+                      cppftpd::EventHooks hooks = {}) {
     home_ = tmp_.path() + "/home";
     outside_ = tmp_.path() + "/outside";
     std::filesystem::create_directories(home_);
@@ -591,7 +592,7 @@ class TestServer {
     config.data_connect_timeout = 10s;
     config.shutdown_grace = 2s;
     if (configure) configure(config);
-    server_ = std::make_unique<cppftpd::Server>(config, authorizer_);
+    server_ = std::make_unique<cppftpd::Server>(config, authorizer_, std::move(hooks));
     server_->start();
   }
   ~TestServer() { stop(); }

@@ -1,0 +1,261 @@
+// The library seen by an embedder: every event hook fires exactly once with
+// the right arguments (incomplete transfers included), a throwing hook does
+// not hurt the session, and a slow Authorizer does not stall other sessions.
+
+#include "ftp_test_client.hpp"
+
+#include <condition_variable>
+#include <mutex>
+
+namespace ftptest {
+namespace {
+
+// Collects hook calls from the server's threads as "name user path bytes".
+class Recorder {
+ public:
+  void add(std::string event) {
+    std::lock_guard lock(mutex_);
+    events_.push_back(std::move(event));
+  }
+  std::vector<std::string> events() const {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+  std::size_t count(std::string_view prefix) const {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(std::count_if(
+        events_.begin(), events_.end(), [&](const std::string& e) { return e.starts_with(prefix); }));
+  }
+  bool wait_for(std::string_view prefix, std::size_t n = 1) const {
+    return poll_until([&] { return count(prefix) >= n; });
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> events_;
+};
+
+cppftpd::EventHooks recording_hooks(Recorder& r) {
+  using cppftpd::SessionEvent;
+  using cppftpd::TransferEvent;
+  auto session = [&r](std::string name) {
+    return [&r, name](const SessionEvent& e) {
+      r.add(name + " " + e.user + " " + e.peer_address + (e.peer_port != 0 ? "" : " no-port"));
+    };
+  };
+  auto transfer = [&r](std::string name) {
+    return [&r, name](const TransferEvent& e) {
+      r.add(name + " " + e.session.user + " " + e.path.str() + " " + std::to_string(e.bytes));
+    };
+  };
+  cppftpd::EventHooks hooks;
+  hooks.on_connect = session("connect");
+  hooks.on_disconnect = session("disconnect");
+  hooks.on_login = session("login");
+  hooks.on_login_failed = session("login_failed");
+  hooks.on_logout = session("logout");
+  hooks.on_file_sent = transfer("file_sent");
+  hooks.on_file_received = transfer("file_received");
+  hooks.on_incomplete_file_sent = transfer("incomplete_file_sent");
+  hooks.on_incomplete_file_received = transfer("incomplete_file_received");
+  return hooks;
+}
+
+class HooksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<TestServer>(Configure{}, AddUsers{}, recording_hooks(recorder_));
+  }
+  void TearDown() override { server_.reset(); }
+
+  ControlClient logged_in() {
+    ControlClient client = server_->connect();
+    EXPECT_TRUE(client.login());
+    return client;
+  }
+
+  Recorder recorder_;
+  std::unique_ptr<TestServer> server_;
+};
+
+TEST_F(HooksTest, SessionLifecycleFiresEachHookOnceInOrder) {
+  {
+    ControlClient client = logged_in();
+    EXPECT_EQ(client.cmd("QUIT").code, 221);
+    EXPECT_TRUE(client.wait_closed());
+  }
+  ASSERT_TRUE(recorder_.wait_for("disconnect"));
+  const std::vector<std::string> expected{"connect  127.0.0.1", "login user 127.0.0.1",
+                                          "logout user 127.0.0.1", "disconnect  127.0.0.1"};
+  EXPECT_EQ(recorder_.events(), expected);
+}
+
+TEST_F(HooksTest, FailedLoginCarriesTheTriedNameAndNoLogin) {
+  ControlClient client = server_->connect();
+  EXPECT_EQ(client.cmd("USER user").code, 331);
+  EXPECT_EQ(client.cmd("PASS wrong").code, 530);
+  EXPECT_EQ(recorder_.count("login_failed user 127.0.0.1"), 1U);
+  EXPECT_EQ(recorder_.count("login "), 0U);
+  EXPECT_EQ(recorder_.count("logout"), 0U);
+}
+
+TEST_F(HooksTest, CompletedTransfersReportPathAndBytes) {
+  ControlClient client = logged_in();
+  EXPECT_EQ(client.cmd("TYPE I").code, 200);
+  const Transfer up = upload(client, "STOR up.txt", "hello world");
+  EXPECT_EQ(up.completion.code, 226) << up;
+  const Transfer down = download(client, "RETR up.txt");
+  EXPECT_EQ(down.completion.code, 226) << down;
+  const Transfer listing = download(client, "LIST");
+  EXPECT_EQ(listing.completion.code, 226) << listing;
+  EXPECT_EQ(recorder_.count("file_received user /up.txt 11"), 1U);
+  EXPECT_EQ(recorder_.count("file_sent user /up.txt 11"), 1U);
+  // Listings are not file transfers; nothing was incomplete.
+  EXPECT_EQ(recorder_.count("file_"), 2U);
+  EXPECT_EQ(recorder_.count("incomplete"), 0U);
+}
+
+TEST_F(HooksTest, AbortedDownloadIsAnIncompleteFileSent) {
+  constexpr std::size_t kBig = 64 << 20;
+  ASSERT_TRUE(make_sparse_file(server_->path("big"), kBig));
+  ControlClient client = logged_in();
+  EXPECT_EQ(client.cmd("TYPE I").code, 200);
+  Fd data = client.open_pasv();
+  ASSERT_TRUE(data.valid());
+  EXPECT_EQ(client.cmd("RETR big").code, 150);
+  char some[4096];
+  EXPECT_GT(::recv(data.get(), some, sizeof some, 0), 0);
+  ASSERT_TRUE(client.send("ABOR"));
+  EXPECT_EQ(client.read_reply().code, 426);
+  EXPECT_EQ(client.read_reply().code, 226);
+  ASSERT_TRUE(recorder_.wait_for("incomplete_file_sent user /big "));
+  EXPECT_EQ(recorder_.count("incomplete_file_sent"), 1U);
+  EXPECT_EQ(recorder_.count("file_sent"), 0U);
+  const auto events = recorder_.events();
+  const auto it = std::find_if(events.begin(), events.end(), [](const std::string& e) {
+    return e.starts_with("incomplete_file_sent");
+  });
+  ASSERT_NE(it, events.end());
+  const std::uint64_t bytes = std::stoull(it->substr(it->rfind(' ') + 1));
+  EXPECT_GT(bytes, 0U);
+  EXPECT_LT(bytes, kBig);
+}
+
+TEST_F(HooksTest, AbortedUploadIsAnIncompleteFileReceivedAndKept) {
+  ControlClient client = logged_in();
+  EXPECT_EQ(client.cmd("TYPE I").code, 200);
+  Fd data = client.open_pasv();
+  ASSERT_TRUE(data.valid());
+  EXPECT_EQ(client.cmd("STOR partial.bin").code, 150);
+  ASSERT_TRUE(send_all(data.get(), "12345"));
+  // The server writes what arrives as it arrives: wait until the file holds
+  // the 5 bytes, then cut the upload.
+  ASSERT_TRUE(poll_until([&] { return read_file(server_->path("partial.bin")).size() == 5; }));
+  ASSERT_TRUE(client.send("ABOR"));
+  EXPECT_EQ(client.read_reply().code, 426);
+  EXPECT_EQ(client.read_reply().code, 226);
+  ASSERT_TRUE(recorder_.wait_for("incomplete_file_received user /partial.bin "));
+  EXPECT_EQ(recorder_.count("incomplete_file_received user /partial.bin 5"), 1U);
+  EXPECT_EQ(recorder_.count("file_received"), 0U);
+  EXPECT_TRUE(file_exists(server_->path("partial.bin")));  // partial data is kept
+}
+
+TEST_F(HooksTest, ReinNewUserAndDisconnectEachEndTheLoginOnce) {
+  {
+    ControlClient client = logged_in();
+    EXPECT_EQ(client.cmd("REIN").code, 220);
+    EXPECT_TRUE(client.login());
+    EXPECT_EQ(client.cmd("USER anonymous").code, 331);  // flushes the login (RFC 959 4.1.1)
+    EXPECT_EQ(client.cmd("PASS guest").code, 230);
+  }  // the client goes away while logged in
+  ASSERT_TRUE(recorder_.wait_for("disconnect"));
+  EXPECT_EQ(recorder_.count("login user"), 2U);
+  EXPECT_EQ(recorder_.count("logout user"), 2U);
+  EXPECT_EQ(recorder_.count("login anonymous"), 1U);
+  EXPECT_EQ(recorder_.count("logout anonymous"), 1U);
+  EXPECT_EQ(recorder_.count("connect"), 1U);
+  EXPECT_EQ(recorder_.count("disconnect"), 1U);
+}
+
+TEST(HooksThrowing, AThrowingHookDoesNotHurtTheSession) {
+  cppftpd::EventHooks hooks;
+  hooks.on_login = [](const cppftpd::SessionEvent&) { throw std::runtime_error("hook bug"); };
+  hooks.on_connect = [](const cppftpd::SessionEvent&) { throw 42; };
+  TestServer server(Configure{}, AddUsers{}, std::move(hooks));
+  ControlClient client = server.connect();
+  EXPECT_EQ(client.greeting().code, 220);
+  EXPECT_TRUE(client.login());
+  EXPECT_EQ(client.cmd("PWD").code, 257);
+}
+
+// An Authorizer that blocks on "slow" until released: a database that hangs.
+class SlowAuthorizer final : public cppftpd::Authorizer {
+ public:
+  explicit SlowAuthorizer(std::string home) : home_(std::move(home)) {}
+  std::optional<cppftpd::Account> authenticate(std::string_view user,
+                                               std::string_view) override {
+    if (user == "slow") {
+      std::unique_lock lock(mutex_);
+      entered_ = true;
+      changed_.notify_all();
+      changed_.wait(lock, [&] { return released_; });
+    }
+    cppftpd::Account account;
+    account.name = std::string(user);
+    account.home = home_;
+    return account;
+  }
+  bool has_perm(const cppftpd::Account&, char letter, const cppftpd::VirtualPath&) const override {
+    return cppftpd::Permissions::kReadLetters.find(letter) != std::string_view::npos;
+  }
+  cppftpd::Permissions perms(const cppftpd::Account&, const cppftpd::VirtualPath&) const override {
+    return *cppftpd::Permissions::parse("elr");
+  }
+  bool wait_entered() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kPollLimit, [&] { return entered_; });
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::string home_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool entered_ = false;
+  bool released_ = false;
+};
+
+TEST(SlowAuthorizer, OtherSessionsAreServedWhileALoginHangs) {
+  TempDir dir;
+  SlowAuthorizer authorizer(dir.path());
+  cppftpd::ServerConfig config;
+  config.listen = {"127.0.0.1", 0};
+  config.handle_signals = false;
+  config.threads = 1;  // one event loop: a blocking check would freeze everyone
+  cppftpd::Server server(config, authorizer);
+  server.start();
+
+  ControlClient slow(server.port());
+  EXPECT_EQ(slow.cmd("USER slow").code, 331);
+  ASSERT_TRUE(slow.send("PASS x"));
+  ASSERT_TRUE(authorizer.wait_entered());
+
+  ControlClient fast(server.port());
+  EXPECT_EQ(fast.greeting().code, 220);
+  EXPECT_EQ(fast.cmd("USER fast").code, 331);
+  EXPECT_EQ(fast.cmd("PASS y").code, 230);
+  EXPECT_EQ(fast.cmd("NOOP").code, 200);
+  EXPECT_FALSE(readable_now(slow.fd()));  // still waiting for its authorizer
+
+  authorizer.release();
+  EXPECT_EQ(slow.read_reply().code, 230);
+  server.stop();
+  server.wait();
+}
+
+}  // namespace
+}  // namespace ftptest
