@@ -65,7 +65,7 @@ std::span<const CommandSpec> Session::command_table() {
        "Syntax: NLST [<SP> path] (list path in a compact form).", ""},
       {"NOOP", &S::cmd_noop, kAny, Arg::none, PathArg::none, 0, kTransfer | kRest,
        "Syntax: NOOP (just do nothing).", ""},
-      // RFC 2640 3.3: paths are UTF-8; "OPTS UTF8 ON" is accepted.
+      // RFC 2640 3.2: paths are UTF-8; "OPTS UTF8 ON" is accepted.
       {"OPTS", &S::cmd_opts, kAny, Arg::required, PathArg::none, 0, kRest,
        "Syntax: OPTS <SP> cmd [<SP> option] (set option for command).", "UTF8"},
       {"PASS", &S::cmd_pass, kAny, Arg::optional, PathArg::none, 0, kNone,

@@ -160,10 +160,10 @@ class LftpTest(fx.ServerTestCase):
         self.lftp(["mirror %s %s" % (lq("/mirror-v6"), lq(back))], host="::1")
         self.assert_passive_only(mark)
         self.assert_same_tree(src, back)
-        # No active mode here: toward a loopback peer lftp leaves its data socket unbound
-        # (see ftp:bind-data-socket) and announces "EPRT |2|::|port|", the unspecified
-        # address, which the server refuses as foreign (so do pyftpdlib and vsftpd).
-        # IPv6 active mode is covered by test_curl.py and test_ftplib.py.
+        # Passive only here: toward a loopback peer lftp leaves its data socket unbound
+        # (see ftp:bind-data-socket) and announces "EPRT |2|::|port|"; the server reads
+        # the unspecified address as the client's own. IPv6 active mode is covered by
+        # test_curl.py and test_ftplib.py.
 
     def test_mirror_down_keeps_modification_times(self):
         src = self.server.path("mirror-times")
