@@ -87,6 +87,24 @@ TEST_F(DataConnectionTest, PortActiveMode) {
   EXPECT_EQ(client.read_reply().code, 226);
 }
 
+TEST_F(DataConnectionTest, UnspecifiedActiveAddressMeansTheClient) {
+  // lftp announces "EPRT |2|::|port|" (and some clients PORT 0,0,0,0,...)
+  // when it leaves its data socket unbound: the server connects back to the
+  // control peer, never to the unspecified address.
+  ControlClient client = user_session();
+  std::uint16_t port = 0;
+  Fd listener = listen_tcp(port);
+  ASSERT_TRUE(listener);
+  const Reply reply = client.cmd("PORT 0,0,0,0," + std::to_string(port / 256) + "," +
+                                 std::to_string(port % 256));
+  EXPECT_EQ(reply.code, 200) << reply;
+  EXPECT_EQ(client.cmd("RETR file.txt").code, 150);
+  Fd data = accept_tcp(listener.get());
+  ASSERT_TRUE(data) << "the server never connected back to the client";
+  EXPECT_EQ(recv_all(data.get()), "payload");
+  EXPECT_EQ(client.read_reply().code, 226);
+}
+
 TEST_F(DataConnectionTest, EprtActiveModeUpload) {
   ControlClient client = user_session();
   std::uint16_t port = 0;
