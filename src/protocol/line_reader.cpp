@@ -101,4 +101,12 @@ CommandLine split_command(std::string_view line) {
   return command;
 }
 
+std::string upper_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
 }  // namespace cppftpd::protocol

@@ -53,4 +53,8 @@ struct CommandLine {
 /// (file names may have them).
 CommandLine split_command(std::string_view line);
 
+/// `text` with ASCII letters upper-cased (verbs, TYPE/MODE/STRU/OPTS words;
+/// locale-independent).
+std::string upper_ascii(std::string_view text);
+
 }  // namespace cppftpd::protocol

@@ -4,6 +4,8 @@
 
 #include "session/session.hpp"
 
+#include "protocol/line_reader.hpp"
+
 #include "protocol/ascii.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/listing.hpp"
@@ -15,12 +17,6 @@
 namespace cppftpd {
 
 namespace {
-
-std::string upper(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // "WORD rest" -> {"WORD", "rest"}.
 std::pair<std::string_view, std::string_view> split_word(std::string_view text) {
@@ -208,7 +204,7 @@ asio::awaitable<void> Session::cmd_mfmt(const Request& request) {
 
 asio::awaitable<void> Session::cmd_site(const Request& request) {
   const auto [name, argument] = split_word(request.argument);
-  const SiteCommandSpec* site = find_site_command(upper(name));
+  const SiteCommandSpec* site = find_site_command(protocol::upper_ascii(name));
   if (site == nullptr) {
     reply(500, fmt::format("Unknown SITE command \"{}\".", name));
     co_return;
@@ -241,7 +237,7 @@ asio::awaitable<void> Session::site_chmod(const Request&, std::string_view argum
 
 asio::awaitable<void> Session::site_help(const Request&, std::string_view argument) {
   if (!argument.empty()) {
-    const SiteCommandSpec* site = find_site_command(upper(argument));
+    const SiteCommandSpec* site = find_site_command(protocol::upper_ascii(argument));
     if (site == nullptr) {
       reply(501, "Unrecognized SITE command.");
     } else {
@@ -266,7 +262,7 @@ asio::awaitable<void> Session::cmd_noop(const Request&) {
 
 asio::awaitable<void> Session::cmd_help(const Request& request) {
   if (!request.argument.empty()) {
-    const CommandSpec* spec = find_command(upper(request.argument));
+    const CommandSpec* spec = find_command(protocol::upper_ascii(request.argument));
     if (spec == nullptr) {
       reply(501, "Unrecognized command.");
     } else {
@@ -285,10 +281,10 @@ asio::awaitable<void> Session::cmd_feat(const Request&) {
 
 asio::awaitable<void> Session::cmd_opts(const Request& request) {
   const auto [name, value] = split_word(request.argument);
-  const std::string command = upper(name);
+  const std::string command = protocol::upper_ascii(name);
   if (command == "UTF8") {
     // RFC 2640: paths are always UTF-8 here; there is nothing to switch off.
-    const std::string setting = upper(value);
+    const std::string setting = protocol::upper_ascii(value);
     if (setting.empty() || setting == "ON") {
       reply(200, "Always in UTF8 mode.");
     } else {

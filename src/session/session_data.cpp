@@ -3,22 +3,14 @@
 
 #include "session/session.hpp"
 
+#include "protocol/line_reader.hpp"
+
 #include "protocol/host_port.hpp"
 
 #include <charconv>
 #include <spdlog/spdlog.h>
 
 namespace cppftpd {
-
-namespace {
-
-std::string upper(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
 
 void Session::prepare_active(const asio::ip::tcp::endpoint& target, std::string_view verb) {
   // RFC 2577 4 / sec-consider: no bounce. The data connection may only go
@@ -133,7 +125,7 @@ asio::awaitable<void> Session::cmd_epsv(const Request& request) {
 
 asio::awaitable<void> Session::cmd_type(const Request& request) {
   // RFC 959 3.1.1: A (ASCII, non-print), I (image), L 8 (bytes of 8 bits).
-  const std::string type = upper(request.argument);
+  const std::string type = protocol::upper_ascii(request.argument);
   if (type == "A" || type == "A N") {
     ascii_ = true;
     reply(200, "Type set to: ASCII.");
@@ -150,7 +142,7 @@ asio::awaitable<void> Session::cmd_type(const Request& request) {
 }
 
 asio::awaitable<void> Session::cmd_stru(const Request& request) {
-  const std::string stru = upper(request.argument);
+  const std::string stru = protocol::upper_ascii(request.argument);
   if (stru == "F") {
     reply(200, "File transfer structure set to: F.");
   } else if (stru == "R" || stru == "P") {
@@ -162,7 +154,7 @@ asio::awaitable<void> Session::cmd_stru(const Request& request) {
 }
 
 asio::awaitable<void> Session::cmd_mode(const Request& request) {
-  const std::string mode = upper(request.argument);
+  const std::string mode = protocol::upper_ascii(request.argument);
   if (mode == "S") {
     reply(200, "Transfer mode set to: S.");
   } else if (mode == "B" || mode == "C") {

@@ -2,6 +2,8 @@
 
 #include "session/session.hpp"
 
+#include "protocol/line_reader.hpp"
+
 #include <asio/co_spawn.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
@@ -12,13 +14,8 @@ namespace cppftpd {
 namespace {
 
 bool is_anonymous_name(std::string_view user) {
-  auto lower = [](std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-  };
-  const auto name = lower(user);
-  return name == "anonymous" || name == "ftp";
+  const auto name = protocol::upper_ascii(user);
+  return name == "ANONYMOUS" || name == "FTP";
 }
 
 }  // namespace
