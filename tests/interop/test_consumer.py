@@ -155,6 +155,26 @@ class ConsumerTest(ex.ExampleTestCase):
         ftp.quit()
         self.assert_stops_cleanly(self.server)
 
+    def test_pkg_config_builds_and_runs_the_consumer(self):
+        # The same program, built with pkg-config's flags against the same prefix
+        # (the .pc file is relocatable: its prefix is relative to itself).
+        env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(self.prefix, "lib", "pkgconfig"))
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "--static", "cppftpd"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, timeout=30, check=True)
+        self.assertIn("-I" + os.path.join(self.prefix, "lib", "pkgconfig", "..", "..", "include"),
+                      flags.stdout.decode())
+        binary = os.path.join(self.work, "consumer-pkg-config")
+        run_step("pkg-config build",
+                 [CXX, "-std=c++20", os.path.join(CONSUMER_SOURCE, "main.cpp"), "-o", binary]
+                 + flags.stdout.decode().split(), timeout=240)
+        server = self.spawn([binary, self.make_dir(), self.make_dir(), "0"]).start()
+        ftp = self.connect(server, "bob", "bob-pw")
+        self.assertEqual(ftp.pwd(), "/")
+        ftp.quit()
+        self.assert_stops_cleanly(server)
+        self.assert_stops_cleanly(self.server)
+
     def test_wrong_password(self):
         self.assert_login_refused(self.server, "alice", "wrong")
         self.assert_login_refused(self.server, "bob", "alice-pw")
