@@ -69,7 +69,6 @@ class Session : public std::enable_shared_from_this<Session> {
   struct ActiveTransfer {
     std::string verb;
     VirtualPath path;
-    bool upload = false;
     TransferProgress progress;
     Clock::time_point started = Clock::now();
     asio::ip::tcp::socket* socket = nullptr;  // the data connection once open
@@ -80,7 +79,6 @@ class Session : public std::enable_shared_from_this<Session> {
   struct TransferJob {
     std::string verb;
     VirtualPath path;
-    bool upload = false;
     std::unique_ptr<FileReader> reader;  // RETR
     std::unique_ptr<FileWriter> writer;  // STOR, APPE, STOU
     std::string listing;                 // LIST, NLST, MLSD
@@ -120,7 +118,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void abort_transfer();
   asio::awaitable<void> store(const Request& request, WriteMode mode);
 
+  /// True when PASV/EPSV/PORT/EPRT prepared a data connection; else replies
+  /// 425 (a transfer command never waits for one that cannot come).
+  bool data_connection_prepared();
+
   // --- listings (session_listing.cpp) ---
+  asio::awaitable<void> send_listing(const Request& request, bool names_only);
   Result<std::string> build_listing(const Request& request, bool names_only);
   Result<std::vector<FileInfo>> entries_for(const VirtualPath& path, bool& is_directory,
                                             std::string& glob);

@@ -6,8 +6,8 @@
 #include "protocol/limits.hpp"
 #include "protocol/reply.hpp"
 
-#include <ctime>
 #include <spdlog/spdlog.h>
+#include <ctime>
 
 namespace cppftpd {
 
@@ -90,49 +90,32 @@ std::string Session::mlsx_perm(const FileInfo& info, const VirtualPath& path) co
   return perm;
 }
 
-asio::awaitable<void> Session::cmd_list(const Request& request) {
-  if (!data_.prepared()) {
-    reply(425, "Use PORT or PASV first.");
-    co_return;
-  }
-  auto listing = build_listing(request, false);
+asio::awaitable<void> Session::send_listing(const Request& request, bool names_only) {
+  if (!data_connection_prepared()) co_return;
+  auto listing = build_listing(request, names_only);
   if (!listing) {
     data_.cancel();
     reply_error(listing.error());
     co_return;
   }
   auto job = std::make_unique<TransferJob>();
-  job->verb = "LIST";
+  job->verb = std::string(request.spec.verb);
   job->path = request.path;
   job->listing = std::move(listing).value();
   reply(150, "Here comes the directory listing.");
   start_transfer(std::move(job));
+}
+
+asio::awaitable<void> Session::cmd_list(const Request& request) {
+  co_await send_listing(request, false);
 }
 
 asio::awaitable<void> Session::cmd_nlst(const Request& request) {
-  if (!data_.prepared()) {
-    reply(425, "Use PORT or PASV first.");
-    co_return;
-  }
-  auto listing = build_listing(request, true);
-  if (!listing) {
-    data_.cancel();
-    reply_error(listing.error());
-    co_return;
-  }
-  auto job = std::make_unique<TransferJob>();
-  job->verb = "NLST";
-  job->path = request.path;
-  job->listing = std::move(listing).value();
-  reply(150, "Here comes the directory listing.");
-  start_transfer(std::move(job));
+  co_await send_listing(request, true);
 }
 
 asio::awaitable<void> Session::cmd_mlsd(const Request& request) {
-  if (!data_.prepared()) {
-    reply(425, "Use PORT or PASV first.");
-    co_return;
-  }
+  if (!data_connection_prepared()) co_return;
   auto directory = tree_->stat(request.path);
   if (!directory) {
     data_.cancel();
@@ -161,8 +144,8 @@ asio::awaitable<void> Session::cmd_mlsd(const Request& request) {
   }
   for (const auto& entry : *entries) {
     const VirtualPath entry_path = request.path.child(entry.name);
-    listing += protocol::format_mlsx_entry(entry, entry.name, mlst_facts_,
-                                           mlsx_perm(entry, entry_path));
+    listing +=
+        protocol::format_mlsx_entry(entry, entry.name, mlst_facts_, mlsx_perm(entry, entry_path));
     listing += "\r\n";
   }
   auto job = std::make_unique<TransferJob>();
@@ -194,8 +177,8 @@ asio::awaitable<void> Session::cmd_stat(const Request& request) {
                                local_.port()));
     body.push_back(account_ ? fmt::format("Logged in as: {}", account_->name)
                             : std::string("Waiting for login."));
-    body.push_back(fmt::format("TYPE: {}; STRUcture: File; MODE: Stream",
-                               ascii_ ? "ASCII" : "Binary"));
+    body.push_back(
+        fmt::format("TYPE: {}; STRUcture: File; MODE: Stream", ascii_ ? "ASCII" : "Binary"));
     if (transfer_) {
       body.push_back(fmt::format("Data connection open: {} {} in progress, {} bytes transferred.",
                                  transfer_->verb, transfer_->path.str(),

@@ -6,8 +6,8 @@
 #include "protocol/limits.hpp"
 #include "protocol/reply.hpp"
 
-#include <asio/co_spawn.hpp>
 #include <spdlog/spdlog.h>
+#include <asio/co_spawn.hpp>
 
 namespace cppftpd {
 
@@ -21,7 +21,6 @@ void Session::start_transfer(std::unique_ptr<TransferJob> job) {
   transfer_ = std::make_unique<ActiveTransfer>();
   transfer_->verb = job->verb;
   transfer_->path = job->path;
-  transfer_->upload = job->upload;
   transfer_done_.reset();
   watchdog_timer_.cancel();  // re-arm for the data timeout
   asio::co_spawn(
@@ -44,8 +43,8 @@ void Session::start_transfer(std::unique_ptr<TransferJob> job) {
 
 asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
   ActiveTransfer& active = *transfer_;
-  auto socket = co_await data_.open(peer_.address(), local_.address(),
-                                    config_.data_connect_timeout);
+  auto socket =
+      co_await data_.open(peer_.address(), local_.address(), config_.data_connect_timeout);
   PumpResult result;
   bool connected = false;
   // ABOR (or the watchdog, or a shutdown) may come while the connection is
@@ -57,10 +56,11 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
     active.socket = &*socket;
     const PumpOptions options{job->ascii, config_.use_sendfile};
     if (job->reader) {
-      result = co_await send_file(*socket, *job->reader, options, transfer_buffer_, active.progress);
+      result =
+          co_await send_file(*socket, *job->reader, options, transfer_buffer_, active.progress);
     } else if (job->writer) {
-      result = co_await receive_file(*socket, *job->writer, options, transfer_buffer_,
-                                     active.progress);
+      result =
+          co_await receive_file(*socket, *job->writer, options, transfer_buffer_, active.progress);
     } else {
       result = co_await send_bytes(*socket, job->listing, active.progress);
     }
@@ -78,8 +78,8 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
     reply(active.aborted ? 426 : 425,
           active.aborted ? "Connection closed; transfer aborted." : "Can't open data connection.");
   } else if (active.aborted || active.stalled) {
-    reply(426, active.stalled ? "Data connection timed out; transfer aborted."
-                              : "Transfer aborted.");
+    reply(426,
+          active.stalled ? "Data connection timed out; transfer aborted." : "Transfer aborted.");
   } else if (result.side == PumpResult::Side::network) {
     reply(426, "Connection closed; transfer aborted.");
   } else if (result.side == PumpResult::Side::storage) {
@@ -116,6 +116,12 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
   }
 }
 
+bool Session::data_connection_prepared() {
+  if (data_.prepared()) return true;
+  reply(425, "Use PORT or PASV first.");
+  return false;
+}
+
 void Session::abort_transfer() {
   if (!transfer_) return;
   transfer_->aborted = true;
@@ -140,10 +146,7 @@ asio::awaitable<void> Session::cmd_abor(const Request&) {
 }
 
 asio::awaitable<void> Session::cmd_retr(const Request& request) {
-  if (!data_.prepared()) {
-    reply(425, "Use PORT or PASV first.");
-    co_return;
-  }
+  if (!data_connection_prepared()) co_return;
   auto reader = tree_->open_read(request.path, rest_for_command_);
   if (!reader) {
     data_.cancel();
@@ -161,10 +164,7 @@ asio::awaitable<void> Session::cmd_retr(const Request& request) {
 }
 
 asio::awaitable<void> Session::store(const Request& request, WriteMode mode) {
-  if (!data_.prepared()) {
-    reply(425, "Use PORT or PASV first.");
-    co_return;
-  }
+  if (!data_connection_prepared()) co_return;
   const std::uint64_t offset = mode == WriteMode::truncate ? rest_for_command_ : 0;
   auto writer = tree_->open_write(request.path, mode, offset);
   if (!writer) {
@@ -175,7 +175,6 @@ asio::awaitable<void> Session::store(const Request& request, WriteMode mode) {
   auto job = std::make_unique<TransferJob>();
   job->verb = mode == WriteMode::append ? "APPE" : "STOR";
   job->path = request.path;
-  job->upload = true;
   job->writer = std::move(writer).value();
   job->ascii = ascii_;
   reply(150, fmt::format("Opening {} mode data connection for {}.", mode_name(ascii_),
@@ -207,10 +206,7 @@ asio::awaitable<void> Session::cmd_stou(const Request& request) {
     reply(550, "Not enough privileges.");
     co_return;
   }
-  if (!data_.prepared()) {
-    reply(425, "Use PORT or PASV first.");
-    co_return;
-  }
+  if (!data_connection_prepared()) co_return;
   std::unique_ptr<FileWriter> writer;
   VirtualPath target;
   std::error_code last_error;
@@ -236,7 +232,6 @@ asio::awaitable<void> Session::cmd_stou(const Request& request) {
   auto job = std::make_unique<TransferJob>();
   job->verb = "STOU";
   job->path = target;
-  job->upload = true;
   job->writer = std::move(writer);
   job->ascii = ascii_;
   reply(150, fmt::format("FILE: {}", target.filename()));

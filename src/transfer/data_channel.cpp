@@ -3,10 +3,10 @@
 #include "protocol/host_port.hpp"
 #include "sys/socket_options.hpp"
 
+#include <spdlog/spdlog.h>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <random>
 
@@ -101,7 +101,8 @@ asio::awaitable<Result<tcp::socket>> DataChannel::open(const asio::ip::address& 
     const auto expected = protocol::unmap(control_peer);
     for (;;) {
       std::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         accepting_ = nullptr;
         deadline.cancel();
@@ -152,11 +153,12 @@ asio::awaitable<Result<tcp::socket>> DataChannel::open(const asio::ip::address& 
   co_return std::move(socket);
 }
 
-bool DataChannel::connection_pending() const noexcept {
+bool DataChannel::connection_pending() noexcept {
   if (connecting_ != nullptr || active_) return true;  // connecting, or about to
   // The listener is either still here (open() not yet started) or in open().
-  const tcp::acceptor* listener = accepting_ != nullptr ? accepting_ : (listener_ ? &*listener_ : nullptr);
-  return listener != nullptr && sys::readable_now(const_cast<tcp::acceptor*>(listener)->native_handle());
+  tcp::acceptor* listener =
+      accepting_ != nullptr ? accepting_ : (listener_ ? &*listener_ : nullptr);
+  return listener != nullptr && sys::readable_now(listener->native_handle());
 }
 
 void DataChannel::cancel() {

@@ -42,7 +42,7 @@ class DataChannel {
 
   /// Whether an open() in progress has a connection on its way: one waiting
   /// in the passive listener's accept queue, or an active connect underway.
-  bool connection_pending() const noexcept;
+  bool connection_pending() noexcept;
 
   /// Aborts an open() in progress and forgets the preparation (ABOR, REIN).
   void cancel();
