@@ -4,10 +4,10 @@
 
 #include "protocol/line_reader.hpp"
 
+#include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 namespace cppftpd {
 
@@ -69,8 +69,8 @@ asio::awaitable<void> Session::cmd_pass(const Request& request) {
   };
   std::optional<Account> account;
   try {
-    account = co_await asio::co_spawn(services_.blocking_pool, std::move(check),
-                                      asio::use_awaitable);
+    account =
+        co_await asio::co_spawn(services_.blocking_pool, std::move(check), asio::use_awaitable);
   } catch (const std::exception& e) {
     spdlog::error("{} authorizer failed: {}", log_prefix(), e.what());
     account.reset();
@@ -126,6 +126,12 @@ asio::awaitable<void> Session::cmd_acct(const Request&) {
 asio::awaitable<void> Session::cmd_rein(const Request&) {
   // RFC 959 4.1.1: flush the account, keep the connection; a transfer in
   // progress has already completed (REIN waits for it in dispatch).
+  // RFC 4217 13: on a protected session REIN would have to clear TLS and go
+  // back to the clear, exposing what follows; it is not offered there.
+  if (control_tls_) {
+    reply(502, "REIN is not available on a TLS-protected session; reconnect instead.");
+    co_return;
+  }
   reset_login();
   failed_logins_ = 0;
   reply(220, "Service ready for new user.");
