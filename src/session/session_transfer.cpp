@@ -88,6 +88,7 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
       TlsDataStream stream(std::move(*socket), services_.tls->context());
       active.socket = &stream.next_layer();
       tls_binding_->apply(stream.native_handle());
+      tls::prepare_data_connection(stream.native_handle());
       const auto ec = co_await tls::server_handshake(stream, config_.tls.handshake_timeout);
       if (ec) {
         tls_refusal =

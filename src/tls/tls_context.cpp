@@ -157,6 +157,8 @@ void SessionBinding::apply(SSL* ssl) const {
   SSL_set_session_id_context(ssl, id_.data(), static_cast<unsigned int>(id_.size()));
 }
 
+void prepare_data_connection(SSL* ssl) { SSL_set_num_tickets(ssl, 0); }
+
 bool session_resumed(SSL* ssl) { return SSL_session_reused(ssl) == 1; }
 
 std::string describe(SSL* ssl) {

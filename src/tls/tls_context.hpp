@@ -48,6 +48,12 @@ class SessionBinding {
   std::array<unsigned char, 32> id_{};
 };
 
+/// Readies a data connection: no TLS 1.3 session tickets are sent on it.
+/// Clients resume from the control connection, and a ticket the client never
+/// reads makes its close reset the connection, which can destroy the end of
+/// an upload the server has not read yet.
+void prepare_data_connection(SSL* ssl);
+
 /// Whether the completed handshake on `ssl` resumed a session.
 bool session_resumed(SSL* ssl);
 /// "TLSv1.3 TLS_AES_256_GCM_SHA384" for logs.

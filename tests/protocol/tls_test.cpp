@@ -166,6 +166,30 @@ TEST_F(TlsTest, ProtectedDownloadUploadAndListingResumeTheSession) {
   EXPECT_EQ(client.read_reply().code, 226);
 }
 
+// Many clients end an upload by closing the socket, without close_notify and
+// without reading anything: every byte must still arrive (no session ticket
+// left unread on their side turns the close into a reset).
+TEST_F(TlsTest, UploadEndedByAPlainCloseKeepsEveryByte) {
+  start();
+  auto client = explicit_client();
+  ASSERT_TRUE(client.secure_login());
+  ASSERT_EQ(client.cmd("TYPE I").code, 200);
+  const auto session = client.session();
+  const std::string content = pattern(2 << 20, 11);
+  for (int round = 0; round < 5; ++round) {
+    Fd fd = client.open_pasv();
+    ASSERT_TRUE(fd);
+    ASSERT_EQ(client.cmd("STOR abrupt.bin").code, 150);
+    TlsConnection data(ctx_.get(), std::move(fd), session.get());
+    ASSERT_TRUE(data.resumed());
+    ASSERT_TRUE(data.write(content));
+    data.close_without_notify();  // nothing read, no close_notify
+    const Reply done = client.read_reply();
+    EXPECT_EQ(done.code, 226) << done;
+    EXPECT_EQ(read_file(server_->path("abrupt.bin")), content) << "round " << round;
+  }
+}
+
 TEST_F(TlsTest, AsciiDownloadOverTls) {
   start();
   auto client = explicit_client();

@@ -99,6 +99,16 @@ class TlsConnection {
       out += chunk;
     }
   }
+  /// Closes without close_notify, as many clients end an upload; the session
+  /// stays resumable on this side (OpenSSL would otherwise drop it).
+  void close_without_notify() {
+    if (ok_) {
+      SSL_set_quiet_shutdown(ssl_.get(), 1);
+      SSL_shutdown(ssl_.get());
+    }
+    ssl_.reset();
+    fd_.reset();
+  }
   /// Sends close_notify (and waits for the server's) as a polite client does.
   void shutdown() {
     if (!ok_) return;
