@@ -85,6 +85,12 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
       // RFC 4217 7: the FTP client is the TLS client, whichever side
       // connected. The handshake must resume this control connection's
       // session (RFC 4217 10.2), so nobody else's connection can ride it.
+      // Each TLS record is one write of ~16 KiB, less than loopback's MSS:
+      // with Nagle on, every record would wait for the ACK of the one before
+      // (and the client's delayed ACK), capping throughput far below the
+      // cipher's speed.
+      std::error_code nodelay_error;
+      socket->set_option(asio::ip::tcp::no_delay(true), nodelay_error);
       TlsDataStream stream(std::move(*socket), services_.tls->context());
       active.socket = &stream.next_layer();
       tls_binding_->apply(stream.native_handle());
