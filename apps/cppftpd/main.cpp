@@ -83,6 +83,13 @@ int main(int argc, char** argv) {
   std::string keyfile;
   bool tls_control_required = false;
   bool tls_data_required = false;
+  // Security and robustness (docs/security.md).
+  std::string run_as;
+  bool allow_root = false;
+  unsigned ban_after = 10;
+  unsigned ban_time = 900;
+  unsigned login_timeout = 60;
+  bool delete_incomplete = false;
 
   app.set_version_flag("-v,--version", "cppftpd " CPPFTPD_VERSION);
   app.add_option("-i,--interface", interface,
@@ -120,6 +127,20 @@ int main(int argc, char** argv) {
   app.add_option("--keyfile", keyfile, "TLS private key file (with --tls)");
   app.add_flag("--tls-control-required", tls_control_required, "require TLS on the control channel");
   app.add_flag("--tls-data-required", tls_data_required, "require TLS on the data channel");
+
+  // --- Security and robustness (docs/security.md) ---
+  app.add_option("--run-as", run_as,
+                 "started as root: bind the ports, then switch to this user before serving");
+  app.add_flag("--allow-root", allow_root, "serve as root (refused without --run-as otherwise)");
+  app.add_option("--ban-after", ban_after,
+                 "failed logins from one address within 10 minutes before it is banned "
+                 "(default 10; 0: no ban)");
+  app.add_option("--ban-time", ban_time, "seconds a banned address is refused (default 900)")
+      ->check(CLI::Range(1U, 86400U * 365));
+  app.add_option("--login-timeout", login_timeout,
+                 "seconds from connect to a successful login (default 60; 0 disables)");
+  app.add_flag("--delete-incomplete", delete_incomplete,
+               "delete uploads that did not complete (default: keep them, for REST resume)");
 
   try {
     app.parse(argc, argv);
@@ -167,6 +188,11 @@ int main(int argc, char** argv) {
   config.max_connections_per_ip = max_cons_per_ip;
   config.max_login_attempts = max_login_attempts;
   config.log_commands = debug;
+  config.run_as_user = run_as;
+  config.ban_after_failures = ban_after;
+  config.ban_duration = std::chrono::seconds(ban_time);
+  config.login_timeout = timeout_or_never(login_timeout);
+  config.delete_incomplete_uploads = delete_incomplete;
 
   std::error_code ec;
   const std::string home =
@@ -181,6 +207,14 @@ int main(int argc, char** argv) {
     if (dots != 3 || nat_address.find_first_not_of("0123456789.") != std::string::npos) {
       return fail("--nat-address: '" + nat_address + "' is not an IPv4 address");
     }
+  }
+
+  if (::geteuid() == 0 && run_as.empty() && !allow_root) {
+    // A policy of this command, not of the library: a server reachable by
+    // anyone should not run with every privilege.
+    return fail(
+        "refusing to serve as root: pass --run-as USER to switch to USER after binding the "
+        "ports, or --allow-root to serve as root anyway");
   }
 
   raise_descriptor_limit();
