@@ -209,14 +209,6 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (::geteuid() == 0 && run_as.empty() && !allow_root) {
-    // A policy of this command, not of the library: a server reachable by
-    // anyone should not run with every privilege.
-    return fail(
-        "refusing to serve as root: pass --run-as USER to switch to USER after binding the "
-        "ports, or --allow-root to serve as root anyway");
-  }
-
   raise_descriptor_limit();
   auto logger = spdlog::stderr_color_mt("cppftpd");
   spdlog::set_default_logger(logger);
@@ -233,6 +225,14 @@ int main(int argc, char** argv) {
       users.add_user(username, password, home, perms);
     }
     cppftpd::Server server(config, users);
+    if (::geteuid() == 0 && run_as.empty() && !allow_root) {
+      // A policy of this command, not of the library: a server reachable by
+      // anyone should not run with every privilege. Checked once the flags
+      // and the listening address are known to be good, before serving.
+      return fail(
+          "refusing to serve as root: pass --run-as USER to switch to USER after binding the "
+          "ports, or --allow-root to serve as root anyway");
+    }
     spdlog::info(">>> starting FTP server on {}:{}, pid={} <<<",
                  interface.empty() ? std::string("::") : interface, server.port(), ::getpid());
     spdlog::info("sharing {} ({}, {})", home, username.empty() ? "anonymous" : username,

@@ -188,7 +188,7 @@ asio::awaitable<void> Session::cmd_quit(const Request&) {
   const std::string goodbye = account_ ? account_->msg_quit : std::string("Goodbye.");
   end_login();
   reply(221, goodbye);
-  co_await close_after_flush();
+  co_await close_after_final_reply();
 }
 
 }  // namespace cppftpd

@@ -74,6 +74,43 @@ TEST(SecuritySlowClients, ManySlowClientsDoNotCostAGoodClient) {
   EXPECT_EQ(download(after, "RETR small.txt").data, "served");
 }
 
+TEST(SecuritySlowClients, AClientThatNeverReadsIsClosedAtItsTimeout) {
+  // Replies pile up unread (small receive buffer, never read) below the
+  // outbox ceiling; the idle timeout's 421 cannot be delivered either, and
+  // the session must close anyway (at the latest limits::kFinalReplyDrain
+  // after the 421) rather than wait for the client forever.
+  TestServer server([](cppftpd::ServerConfig& config) {
+    config.idle_timeout = 1s;
+  });
+  {
+    ControlClient warm_up = server.connect();  // whatever is made lazily
+    ASSERT_TRUE(warm_up.login());
+    EXPECT_EQ(warm_up.cmd("QUIT").code, 221);
+    EXPECT_TRUE(warm_up.wait_closed());
+  }
+  int before = -1;
+  poll_until([&] { return (before = count_open_fds()) > 0 && before == count_open_fds(); });
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(fd);
+  const int small = 4096;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  set_timeouts(fd.get());
+  const sockaddr_in address = ipv4_address("127.0.0.1", server.port());
+  ASSERT_EQ(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  char greeting[256];
+  ASSERT_GT(::recv(fd.get(), greeting, sizeof greeting, 0), 0);  // the session exists
+  ASSERT_GE(count_open_fds(), before + 2);
+  std::string helps;
+  for (int i = 0; i < 3000; ++i) helps += "HELP\r\n";
+  ASSERT_TRUE(send_all(fd.get(), helps));
+  // The server's side of the connection goes away (polled, bounded): its
+  // descriptor count returns to what it was before this client.
+  EXPECT_TRUE(poll_until([&] { return count_open_fds() <= before + 1; }, 10s))
+      << "the session of a client that never reads was never closed";
+  ControlClient good = server.connect();
+  EXPECT_TRUE(good.login());
+}
+
 class IncompleteUpload : public ::testing::Test {
  protected:
   void start(bool delete_incomplete) {
