@@ -12,6 +12,7 @@
 #include "sys/descriptor_reserve.hpp"
 #include "sys/privileges.hpp"
 
+#include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/executor_work_guard.hpp>
@@ -25,7 +26,6 @@
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include <signal.h>
 #include <unistd.h>
@@ -90,14 +90,15 @@ class Server::Impl {
       : config_(std::move(config)),
         filesystem_(filesystem ? std::move(filesystem) : make_local_filesystem()),
         hooks_(std::move(hooks)),
-        services_{config_, authorizer, *filesystem_, blocking_pool_, hooks_,
-                  [this](const asio::ip::address& peer) { return login_failed(peer); }},
+        services_{
+            config_,      authorizer,
+            *filesystem_, blocking_pool_,
+            hooks_,       [this](const asio::ip::address& peer) { return login_failed(peer); }},
         limiter_(config_.max_connections, config_.max_connections_per_ip),
         ban_(config_.ban_after_failures, config_.ban_window, config_.ban_duration,
              limits::kMaxBanTableEntries) {
-    const unsigned threads = config_.threads != 0
-                                 ? config_.threads
-                                 : std::max(1U, std::thread::hardware_concurrency());
+    const unsigned threads =
+        config_.threads != 0 ? config_.threads : std::max(1U, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
     open_acceptors();
     if (config_.handle_signals) {
@@ -215,8 +216,8 @@ class Server::Impl {
       if (!ec) acceptor.bind(bound, ec);
       if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
       if (ec) {
-        throw std::system_error(ec, fmt::format("cannot listen on {}:{}",
-                                                bound.address().to_string(), bound.port()));
+        throw std::system_error(
+            ec, fmt::format("cannot listen on {}:{}", bound.address().to_string(), bound.port()));
       }
       port_ = acceptor.local_endpoint().port();
       acceptors_.push_back(std::move(acceptor));

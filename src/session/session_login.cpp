@@ -6,11 +6,11 @@
 #include "protocol/limits.hpp"
 #include "protocol/line_reader.hpp"
 
+#include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 namespace cppftpd {
 
@@ -45,8 +45,8 @@ void Session::start_login_watchdog() {
     self->log_info("Login timed out.");
     // RFC 959 4.2: 421 Service not available, closing control connection.
     self->reply(421, "Login timed out.");
-    asio::co_spawn(self->executor_, [self] { return self->close_after_final_reply(); },
-                   asio::detached);
+    asio::co_spawn(
+        self->executor_, [self] { return self->close_after_final_reply(); }, asio::detached);
   });
 }
 
@@ -105,8 +105,8 @@ asio::awaitable<void> Session::cmd_pass(const Request& request) {
   };
   std::optional<Account> account;
   try {
-    account = co_await asio::co_spawn(services_.blocking_pool, std::move(check),
-                                      asio::use_awaitable);
+    account =
+        co_await asio::co_spawn(services_.blocking_pool, std::move(check), asio::use_awaitable);
   } catch (const std::exception& e) {
     spdlog::error("{} authorizer failed: {}", log_prefix(), e.what());
     account.reset();

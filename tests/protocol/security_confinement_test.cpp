@@ -67,9 +67,9 @@ TEST_F(SecurityConfinement, EveryPathCommandIsConfined) {
   EXPECT_EQ(client.cmd("RNTO to_outside/moved.txt").code, 550);
   EXPECT_EQ(read_file(path("file.txt")), "inside");
   // Transfers and listings over a data connection.
-  for (const char* line : {"RETR to_outside/f", "RETR relative_escape", "RETR to_etc/passwd",
-                           "LIST to_outside", "NLST to_outside", "MLSD to_outside",
-                           "LIST to_outside/dir", "MLSD to_etc"}) {
+  for (const char* line :
+       {"RETR to_outside/f", "RETR relative_escape", "RETR to_etc/passwd", "LIST to_outside",
+        "NLST to_outside", "MLSD to_outside", "LIST to_outside/dir", "MLSD to_etc"}) {
     const Transfer t = download(client, line);
     EXPECT_EQ(t.preliminary.code, 550) << line << ": " << t;
     EXPECT_EQ(t.data, "") << line;
@@ -161,7 +161,10 @@ TEST_F(SecurityConfinement, SwappingADirectoryForAnEscapingSymlinkNeverLeaks) {
       case 0: {
         const Transfer t = download(client, "RETR swap/f");
         EXPECT_EQ(t.data.find("OUTSIDE"), std::string::npos) << "leaked: " << t;
-        if (t.data == "inside") ++inside_seen; else ++refused;
+        if (t.data == "inside")
+          ++inside_seen;
+        else
+          ++refused;
         break;
       }
       case 1: {

@@ -79,9 +79,7 @@ TEST(SecuritySlowClients, AClientThatNeverReadsIsClosedAtItsTimeout) {
   // outbox ceiling; the idle timeout's 421 cannot be delivered either, and
   // the session must close anyway (at the latest limits::kFinalReplyDrain
   // after the 421) rather than wait for the client forever.
-  TestServer server([](cppftpd::ServerConfig& config) {
-    config.idle_timeout = 1s;
-  });
+  TestServer server([](cppftpd::ServerConfig& config) { config.idle_timeout = 1s; });
   {
     ControlClient warm_up = server.connect();  // whatever is made lazily
     ASSERT_TRUE(warm_up.login());
@@ -120,7 +118,9 @@ class IncompleteUpload : public ::testing::Test {
       incomplete_.push_back(event.path.str() + " " + std::to_string(event.bytes));
     };
     server_ = std::make_unique<TestServer>(
-        [=](cppftpd::ServerConfig& config) { config.delete_incomplete_uploads = delete_incomplete; },
+        [=](cppftpd::ServerConfig& config) {
+          config.delete_incomplete_uploads = delete_incomplete;
+        },
         AddUsers{}, std::move(hooks));
   }
   // STOR, some bytes, then both connections die with a reset.
