@@ -52,7 +52,8 @@ def cpu_ticks(pid):
 
 
 def status_field(pid, name):
-    with open("/proc/%d/status" % pid) as f:
+    """A field of /proc/<pid>/status (pid may be "PID/task/TID"), split on whitespace."""
+    with open("/proc/%s/status" % pid) as f:
         for line in f:
             if line.startswith(name + ":"):
                 return line.split(":", 1)[1].split()
@@ -146,11 +147,16 @@ class TestPrivileges(FaultCase):
         self.assertIsNotNone(server.wait_for_log(r"running as user nobody"), server.log())
         pid = server.proc.pid
         # Real, effective, saved and filesystem ids are all nobody's; no capability left.
-        self.assertEqual(status_field(pid, "Uid"), [str(nobody.pw_uid)] * 4)
-        self.assertEqual(status_field(pid, "Gid"), [str(nobody.pw_gid)] * 4)
-        self.assertNotIn("0", status_field(pid, "Groups") or [])
-        self.assertEqual(int(status_field(pid, "CapEff")[0], 16), 0)
-        self.assertEqual(int(status_field(pid, "CapPrm")[0], 16), 0)
+        # Every thread, not only the main one (the worker pool existed before the switch).
+        tasks = os.listdir("/proc/%d/task" % pid)
+        self.assertGreater(len(tasks), 1)
+        for task in tasks:
+            where = "%d/task/%s" % (pid, task)
+            self.assertEqual(status_field(where, "Uid"), [str(nobody.pw_uid)] * 4, where)
+            self.assertEqual(status_field(where, "Gid"), [str(nobody.pw_gid)] * 4, where)
+            self.assertNotIn("0", status_field(where, "Groups") or [], where)
+            self.assertEqual(int(status_field(where, "CapEff")[0], 16), 0, where)
+            self.assertEqual(int(status_field(where, "CapPrm")[0], 16), 0, where)
         fx.write_file(server.path("ok.txt"), b"still serving")
         os.chmod(server.path("ok.txt"), 0o644)
         self.assert_served(server)

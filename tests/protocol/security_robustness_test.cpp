@@ -60,7 +60,8 @@ TEST(SecuritySlowClients, ManySlowClientsDoNotCostAGoodClient) {
   EXPECT_EQ(download(good, "LIST").completion.code, 226);
   EXPECT_EQ(good.cmd("QUIT").code, 221);
   const auto took = std::chrono::steady_clock::now() - started;
-  EXPECT_LT(took, 2s) << "a good client waited behind slow ones";
+  // Normally a few milliseconds; the bound leaves room for a loaded CI machine.
+  EXPECT_LT(took, 5s) << "a good client waited behind slow ones";
 
   // The partial-line holders are thrown out at the login deadline.
   for (auto& client : partial) {
