@@ -491,9 +491,11 @@ class Cppftpd(Server):
 
     def command(self):
         # No flag lowers cppftpd's log level: its per-session INFO lines go to a file here.
+        # As root, cppftpd refuses to serve without --run-as or --allow-root.
+        root = ["--allow-root"] if os.geteuid() == 0 else []
         return [str(self.binary), "-i", HOST, "-p", str(self.port), "-d", str(self.root), "-w",
                 "--max-cons", "2000", "--max-cons-per-ip", "0",
-                "-r", f"{self.pasv[0]}-{self.pasv[1]}", "--timeout", "600"], {}
+                "-r", f"{self.pasv[0]}-{self.pasv[1]}", "--timeout", "600"] + root, {}
 
 
 class Vsftpd(Server):

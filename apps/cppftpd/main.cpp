@@ -87,6 +87,13 @@ int main(int argc, char** argv) {
   std::optional<unsigned> tls_implicit_port;
   bool tls_no_session_reuse = false;
   std::string tls_min_version = "1.2";
+  // Security and robustness (docs/security.md).
+  std::string run_as;
+  bool allow_root = false;
+  unsigned ban_after = 10;
+  unsigned ban_time = 900;
+  unsigned login_timeout = 60;
+  bool delete_incomplete = false;
 
   app.set_version_flag("-v,--version", "cppftpd " CPPFTPD_VERSION);
   app.add_option("-i,--interface", interface,
@@ -135,6 +142,20 @@ int main(int argc, char** argv) {
                "session (for clients that cannot; weaker)");
   app.add_option("--tls-min-version", tls_min_version, "lowest TLS version accepted (default 1.2)")
       ->check(CLI::IsMember({"1.2", "1.3"}));
+
+  // --- Security and robustness (docs/security.md) ---
+  app.add_option("--run-as", run_as,
+                 "started as root: bind the ports, then switch to this user before serving");
+  app.add_flag("--allow-root", allow_root, "serve as root (refused without --run-as otherwise)");
+  app.add_option("--ban-after", ban_after,
+                 "failed logins from one address within 10 minutes before it is banned "
+                 "(default 10; 0: no ban)");
+  app.add_option("--ban-time", ban_time, "seconds a banned address is refused (default 900)")
+      ->check(CLI::Range(1U, 86400U * 365));
+  app.add_option("--login-timeout", login_timeout,
+                 "seconds from connect to a successful login (default 60; 0 disables)");
+  app.add_flag("--delete-incomplete", delete_incomplete,
+               "delete uploads that did not complete (default: keep them, for REST resume)");
 
   try {
     app.parse(argc, argv);
@@ -192,6 +213,11 @@ int main(int argc, char** argv) {
   config.tls.require_session_reuse = !tls_no_session_reuse;
   config.tls.min_version = tls_min_version;
   if (tls_implicit_port) config.tls.implicit_port = static_cast<std::uint16_t>(*tls_implicit_port);
+  config.run_as_user = run_as;
+  config.ban_after_failures = ban_after;
+  config.ban_duration = std::chrono::seconds(ban_time);
+  config.login_timeout = timeout_or_never(login_timeout);
+  config.delete_incomplete_uploads = delete_incomplete;
 
   std::error_code ec;
   const std::string home =
@@ -224,6 +250,14 @@ int main(int argc, char** argv) {
       users.add_user(username, password, home, perms);
     }
     cppftpd::Server server(config, users);
+    if (::geteuid() == 0 && run_as.empty() && !allow_root) {
+      // A policy of this command, not of the library: a server reachable by
+      // anyone should not run with every privilege. Checked once the flags
+      // and the listening address are known to be good, before serving.
+      return fail(
+          "refusing to serve as root: pass --run-as USER to switch to USER after binding the "
+          "ports, or --allow-root to serve as root anyway");
+    }
     spdlog::info(">>> starting FTP server on {}:{}, pid={} <<<",
                  interface.empty() ? std::string("::") : interface, server.port(), ::getpid());
     spdlog::info("sharing {} ({}, {})", home, username.empty() ? "anonymous" : username,

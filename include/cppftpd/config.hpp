@@ -98,6 +98,23 @@ struct ServerConfig {
   /// Handle SIGINT/SIGTERM by stopping the server (from the Server's
   /// construction on, so a signal can never find the process unprepared).
   bool handle_signals = true;
+
+  // --- Security and robustness (docs/security.md) ---------------------------
+  /// Per-address ban: this many failed logins from one address, across all
+  /// its sessions, within ban_window, ban it for ban_duration (421 at
+  /// connect, before the greeting). 0 turns the ban off.
+  unsigned ban_after_failures = 10;
+  std::chrono::seconds ban_window{600};
+  std::chrono::seconds ban_duration{900};
+  /// Time from connect to a successful login; past it: 421 and close.
+  std::chrono::seconds login_timeout{60};
+  /// Delete what arrived of an upload that did not complete (client gone,
+  /// ABOR, stall). Off: the partial file stays, so REST can resume it.
+  bool delete_incomplete_uploads = false;
+  /// When not empty, Server::start() switches to this user (initgroups,
+  /// setgid, setuid) after binding the listening sockets and before serving
+  /// anyone; start() throws if that fails or root could be regained.
+  std::string run_as_user;
 };
 
 }  // namespace cppftpd

@@ -74,6 +74,13 @@ std::error_code require_regular(int fd) noexcept {
   return {};
 }
 
+// Whether a confined lookup was refused for leaving the tree (EXDEV, or a
+// loop/magic link, which open_beneath reports as permission_denied). A
+// dangling link inside the tree is not an escape.
+bool escapes(const Result<sys::UniqueFd>& resolved) noexcept {
+  return !resolved && resolved.error() == std::errc::permission_denied;
+}
+
 Result<off_t> to_offset(std::uint64_t offset) {
   if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) {
     return std::errc::invalid_argument;
@@ -195,7 +202,11 @@ Result<FileInfo> LocalFileTree::lstat(const VirtualPath& path) {
   const char* name = entry->name.c_str();
   if (::fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return last_error();
   FileInfo info = info_from(st, std::move(entry->name));
-  if (info.type == FileType::symlink) info.link_target = read_link(parent, info.name.c_str());
+  // Where a link points is told only if it stays inside the tree: "-> /etc"
+  // in a listing would map the host for the client.
+  if (info.type == FileType::symlink && !escapes(open_path(path, O_PATH | O_CLOEXEC))) {
+    info.link_target = read_link(parent, info.name.c_str());
+  }
   return info;
 }
 
@@ -234,13 +245,14 @@ Result<std::vector<FileInfo>> LocalFileTree::list(const VirtualPath& path,
       // Describe what the link leads to, but only if the kernel can reach it
       // from the root: resolved from the root, not from this directory, so a
       // link such as "../x" works wherever it stays inside. Dangling and
-      // escaping links keep their own metadata and type symlink.
+      // escaping links keep their own metadata and type symlink, and their
+      // target is not told: "-> /etc" would map the host for the client.
       auto resolved = open_path(path.child(name), O_PATH | O_CLOEXEC);
       struct stat target_st {};
       if (resolved && ::fstat(resolved->get(), &target_st) == 0) {
         info = info_from(target_st, std::move(info.name));
       }
-      info.link_target = std::move(target);
+      if (!escapes(resolved)) info.link_target = std::move(target);
     }
     entries.push_back(std::move(info));
   }

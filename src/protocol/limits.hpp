@@ -1,6 +1,7 @@
 #pragma once
 // Every limit of the protocol, named in one place (DESIGN.md principle 4).
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -22,5 +23,25 @@ inline constexpr std::size_t kSendfileChunk = 1 << 20;
 inline constexpr std::uint64_t kMaxAsciiSizeScan = 64ULL << 20;
 /// Attempts at finding a free name for STOU.
 inline constexpr int kStouAttempts = 100;
+
+// --- Security and robustness (docs/security.md). The limits a deployment
+// tunes are ServerConfig fields: max_connections, max_connections_per_ip,
+// max_login_attempts, idle_timeout, login_timeout, data_timeout,
+// data_connect_timeout, ban_after_failures/ban_window/ban_duration.
+
+/// Data connections one session may have at once: one per PASV/EPSV/PORT/
+/// EPRT, and the passive listener closes after it accepted the client's.
+inline constexpr std::size_t kMaxDataConnectionsPerSession = 1;
+/// Addresses the failed-login ban table remembers (bounded: an attacker with
+/// many addresses cannot grow it); when full, expired and then the oldest
+/// unbanned entries go first.
+inline constexpr std::size_t kMaxBanTableEntries = 10'000;
+/// Pause of the accept loop after accept() failed (EMFILE, ENOMEM): no spin.
+inline constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+/// Waiting connections told 421 per accept failure while out of descriptors.
+inline constexpr std::size_t kMaxRefusedPerAcceptRound = 256;
+/// How long a closing session waits for its last reply (421, 221) to drain
+/// to a client that does not read, before it closes anyway.
+inline constexpr std::chrono::seconds kFinalReplyDrain{5};
 
 }  // namespace cppftpd::limits

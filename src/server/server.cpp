@@ -4,10 +4,14 @@
 #include <cppftpd/server.hpp>
 
 #include "protocol/host_port.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/reply.hpp"
+#include "server/address_ban.hpp"
 #include "server/connection_limiter.hpp"
 #include "session/session.hpp"
 #include "tls/tls_context.hpp"
+#include "sys/descriptor_reserve.hpp"
+#include "sys/privileges.hpp"
 
 #include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
@@ -25,6 +29,7 @@
 #include <asio/write.hpp>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -109,8 +114,16 @@ class Server::Impl {
         filesystem_(filesystem ? std::move(filesystem) : make_local_filesystem()),
         hooks_(std::move(hooks)),
         tls_(make_tls(config_.tls)),
-        services_{config_, authorizer, *filesystem_, blocking_pool_, hooks_, tls_.get()},
-        limiter_(config_.max_connections, config_.max_connections_per_ip) {
+        services_{config_,
+                  authorizer,
+                  *filesystem_,
+                  blocking_pool_,
+                  hooks_,
+                  [this](const asio::ip::address& peer) { return login_failed(peer); },
+                  tls_.get()},
+        limiter_(config_.max_connections, config_.max_connections_per_ip),
+        ban_(config_.ban_after_failures, config_.ban_window, config_.ban_duration,
+             limits::kMaxBanTableEntries) {
     const unsigned threads =
         config_.threads != 0 ? config_.threads : std::max(1U, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
@@ -139,6 +152,15 @@ class Server::Impl {
   void start() {
     if (started_.exchange(true)) return;
     ignore_sigpipe();
+    if (!config_.run_as_user.empty()) {
+      // The ports are bound (in the constructor); no client has been
+      // accepted yet and no worker thread runs: switch user now.
+      if (const auto error = sys::drop_privileges(config_.run_as_user)) {
+        throw std::system_error(error, "cannot switch to user '" + config_.run_as_user + "'");
+      }
+      spdlog::info("running as user {} (uid {}, gid {})", config_.run_as_user, ::getuid(),
+                   ::getgid());
+    }
     for (auto& listener : listeners_) {
       asio::co_spawn(workers_[0]->context, accept_loop(listener), asio::detached);
     }
@@ -252,9 +274,22 @@ class Server::Impl {
           worker.context, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        // Out of descriptors or memory: wait a little instead of spinning.
-        spdlog::warn("accept failed: {}", ec.message());
-        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+        if (ec == asio::error::no_descriptors || ec == std::errc::too_many_files_open_in_system) {
+          // Out of descriptors: the reserve lets the clients already waiting
+          // hear 421 and be closed, instead of hanging in the accept queue
+          // (RFC 959 4.2: 421 Service not available, closing control
+          // connection).
+          const std::size_t refused = reserve_.refuse_waiting(
+              acceptor.native_handle(),
+              protocol::format_reply(421, "Server out of resources; try again later."),
+              limits::kMaxRefusedPerAcceptRound);
+          spdlog::warn("accept failed: {}; refused {} waiting connection(s)", ec.message(),
+                       refused);
+        } else {
+          spdlog::warn("accept failed: {}", ec.message());
+        }
+        // Wait a little instead of spinning on a listener that stays readable.
+        asio::steady_timer pause(acceptor.get_executor(), limits::kAcceptRetryDelay);
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
@@ -266,20 +301,17 @@ class Server::Impl {
     std::error_code ec;
     const auto peer = socket.remote_endpoint(ec);
     if (ec) return;  // already gone
+    if (ban_.banned(protocol::unmap(peer.address()))) {
+      refuse(socket, peer, "Too many failed logins from your address; try again later.");
+      return;
+    }
     ConnectionLimiter::Ticket ticket;
     const auto verdict = limiter_.acquire(protocol::unmap(peer.address()), ticket);
     if (verdict != ConnectionLimiter::Verdict::admitted) {
-      // RFC 959 4.2: 421, service not available, closing control connection.
-      const std::string refusal =
-          protocol::format_reply(421, verdict == ConnectionLimiter::Verdict::too_many
-                                          ? "Too many connections. Service temporarily unavailable."
-                                          : "Too many connections from the same IP address.");
-      spdlog::info("{}:{} refused: {}", protocol::unmap(peer.address()).to_string(), peer.port(),
-                   refusal.substr(4, refusal.size() - 6));
-      // A fresh socket's send buffer is empty: this small write cannot block.
-      asio::write(socket, asio::buffer(refusal), ec);
-      socket.shutdown(tcp::socket::shutdown_both, ec);
-      socket.close(ec);
+      refuse(socket, peer,
+             verdict == ConnectionLimiter::Verdict::too_many
+                 ? "Too many connections. Service temporarily unavailable."
+                 : "Too many connections from the same IP address.");
       return;
     }
     auto session = std::make_shared<Session>(std::move(socket), services_, implicit_tls);
@@ -288,16 +320,41 @@ class Server::Impl {
         [&worker, session, ticket = std::move(ticket)]() mutable -> asio::awaitable<void> {
           worker.sessions.insert(session);
           if (worker.stopping) session->request_shutdown();
+          session->start_login_watchdog();
           try {
             co_await session->run();
           } catch (const std::exception& e) {
             spdlog::error("session ended by error: {}", e.what());
             session->close();
           }
+          session->stop_login_watchdog();
           worker.sessions.erase(session);
           if (worker.stopping && worker.sessions.empty() && worker.grace) worker.grace->cancel();
         },
         asio::detached);
+  }
+
+  // RFC 959 4.2: 421, service not available, closing control connection.
+  static void refuse(tcp::socket& socket, const tcp::endpoint& peer, std::string_view text) {
+    spdlog::info("{}:{} refused: {}", protocol::unmap(peer.address()).to_string(), peer.port(),
+                 text);
+    const std::string refusal = protocol::format_reply(421, text);
+    std::error_code ec;
+    // A fresh socket's send buffer is empty: this small write cannot block.
+    asio::write(socket, asio::buffer(refusal), ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+  }
+
+  // A session's failed login (any worker thread): true when it starts a ban
+  // of that address, and the session then disconnects.
+  bool login_failed(const asio::ip::address& peer) {
+    const auto address = protocol::unmap(peer);
+    if (!ban_.record_failure(address)) return false;
+    spdlog::warn("{} banned for {} s after {} failed logins within {} s", address.to_string(),
+                 config_.ban_duration.count(), config_.ban_after_failures,
+                 config_.ban_window.count());
+    return true;
   }
 
   ServerConfig config_;
@@ -307,6 +364,8 @@ class Server::Impl {
   asio::thread_pool blocking_pool_{2};
   SessionServices services_;
   ConnectionLimiter limiter_;
+  AddressBan ban_;
+  sys::DescriptorReserve reserve_;  // used by the accept loops (worker 0) only
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Listener> listeners_;
   std::optional<asio::signal_set> signals_;

@@ -192,7 +192,7 @@ asio::awaitable<void> Session::watchdog() {
       } else {
         log_info("Control connection timed out.");
         reply(421, "Control connection timed out.");
-        co_await close_after_flush();
+        co_await close_after_final_reply();  // bounded: the client may not be reading
         co_return;
       }
       continue;

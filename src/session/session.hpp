@@ -25,6 +25,7 @@
 
 #include <array>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ struct SessionServices {
   Filesystem& filesystem;
   asio::thread_pool& blocking_pool;  ///< where Authorizer::authenticate runs
   const EventHooks& hooks;
+  /// Told of every failed login with the peer's address; true when that
+  /// address is now banned (the session then says 421 and disconnects).
+  std::function<bool(const asio::ip::address&)> login_failed;
   tls::TlsContext* tls = nullptr;  ///< set when FTPS is configured
 };
 
@@ -62,6 +66,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void request_shutdown();
   /// Closes everything now. Call on the session's executor.
   void close();
+
+  /// Starts the login deadline (config.login_timeout from now): a session
+  /// not logged in by then is told 421 and closed. Call on the session's
+  /// executor, before or beside run(); stop_login_watchdog() once run()
+  /// returned (session_login.cpp).
+  void start_login_watchdog();
+  void stop_login_watchdog();
 
   /// The command table, sorted by verb (see command_table.hpp).
   static std::span<const CommandSpec> command_table();
@@ -103,6 +114,9 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> write_loop();
   asio::awaitable<void> flush();
   asio::awaitable<void> close_after_flush();
+  /// close_after_flush() bounded by limits::kFinalReplyDrain: a client that
+  /// does not read cannot keep a session it is being thrown out of.
+  asio::awaitable<void> close_after_final_reply();
   void log_info(std::string_view message) const;
   // Event hooks: the session as an event, and a call that never throws.
   SessionEvent session_event() const;
@@ -236,6 +250,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Account> account_;
   std::unique_ptr<FileTree> tree_;
   unsigned failed_logins_ = 0;
+  std::optional<asio::steady_timer> login_timer_;
 
   // Per-login settings and one-command state.
   VirtualPath cwd_;

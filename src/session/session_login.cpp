@@ -2,10 +2,13 @@
 
 #include "session/session.hpp"
 
+#include "protocol/host_port.hpp"
+#include "protocol/limits.hpp"
 #include "protocol/line_reader.hpp"
 
 #include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -32,9 +35,42 @@ void Session::reset_login() {
   data_.cancel();
 }
 
+void Session::start_login_watchdog() {
+  // The deadline runs from connect to a successful login, whatever the
+  // client does meanwhile (a slow USER/PASS dribble does not extend it the
+  // way each command extends the idle timeout).
+  login_timer_.emplace(executor_, config_.login_timeout);
+  login_timer_->async_wait([self = shared_from_this()](const std::error_code& ec) {
+    if (ec || self->closed_ || self->account_) return;
+    self->log_info("Login timed out.");
+    // RFC 959 4.2: 421 Service not available, closing control connection.
+    self->reply(421, "Login timed out.");
+    asio::co_spawn(
+        self->executor_, [self] { return self->close_after_final_reply(); }, asio::detached);
+  });
+}
+
+void Session::stop_login_watchdog() {
+  if (login_timer_) login_timer_->cancel();
+}
+
+asio::awaitable<void> Session::close_after_final_reply() {
+  auto self = shared_from_this();
+  asio::steady_timer limit(executor_, limits::kFinalReplyDrain);
+  limit.async_wait([self](const std::error_code& ec) {
+    if (!ec) self->close();
+  });
+  co_await close_after_flush();
+  limit.cancel();
+}
+
 asio::awaitable<void> Session::cmd_user(const Request& request) {
   // RFC 959 4.1.1: a new USER at any point flushes the login and begins the
   // login sequence again.
+  // draft-ietf-ftpext-sec-consider-02 section 7, "Protecting Usernames":
+  // "it is suggested that a server always return 331 to the USER command
+  // and then reject the combination of username and password for an invalid
+  // username." USER never consults the authorizer, so it reveals nothing.
   const bool had_account = account_.has_value();
   if (had_account) reset_login();
   pending_user_ = request.argument;
@@ -101,9 +137,19 @@ asio::awaitable<void> Session::cmd_pass(const Request& request) {
     std::error_code ec;
     co_await delay.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (closed_) co_return;
+    // sec-consider-02 section 5: parallel connections subvert the
+    // per-connection limit, so failures also count per address, across
+    // sessions ("detect suspicious activity across sessions and refuse
+    // further connections from the site").
+    if (services_.login_failed && services_.login_failed(peer_.address())) {
+      log_info("Too many failed logins from this address: banned.");
+      reply(421, "Too many failed logins from your address; try again later.");
+      co_await close_after_final_reply();
+      co_return;
+    }
     if (config_.max_login_attempts != 0 && failed_logins_ >= config_.max_login_attempts) {
       reply(530, "Maximum login attempts. Disconnecting.");
-      co_await close_after_flush();
+      co_await close_after_final_reply();
       co_return;
     }
     reply(530, "Authentication failed.");
@@ -112,6 +158,7 @@ asio::awaitable<void> Session::cmd_pass(const Request& request) {
 
   account_ = std::move(account);
   tree_ = std::move(tree);
+  stop_login_watchdog();
   cwd_ = VirtualPath();
   log_info(fmt::format("USER '{}' logged in.", account_->name));
   fire(services_.hooks.on_login, session_event());
@@ -147,7 +194,7 @@ asio::awaitable<void> Session::cmd_quit(const Request&) {
   const std::string goodbye = account_ ? account_->msg_quit : std::string("Goodbye.");
   end_login();
   reply(221, goodbye);
-  co_await close_after_flush();
+  co_await close_after_final_reply();
 }
 
 }  // namespace cppftpd

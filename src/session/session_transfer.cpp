@@ -157,6 +157,10 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
       fire(completed ? hooks.on_file_sent : hooks.on_incomplete_file_sent, event);
     } else {
       fire(completed ? hooks.on_file_received : hooks.on_incomplete_file_received, event);
+      if (!completed && config_.delete_incomplete_uploads && tree_) {
+        job->writer.reset();
+        (void)tree_->remove_file(job->path);  // gone already: nothing to delete
+      }
     }
   }
 

@@ -54,8 +54,11 @@ class FtpServer:
     ``close()``); ``cwd`` defaults to that directory too.
     """
 
-    def __init__(self, args=(), directory_flag=True, cwd=None, port=0, env=None):
+    def __init__(self, args=(), directory_flag=True, cwd=None, port=0, env=None,
+                 preexec_fn=None, no_root_flag=False):
         self.root = tempfile.mkdtemp(prefix="cppftpd-interop-")
+        self.preexec_fn = preexec_fn
+        self.no_root_flag = no_root_flag
         self.args = list(args)
         self.directory_flag = directory_flag
         self.cwd = cwd if cwd is not None else self.root
@@ -76,11 +79,15 @@ class FtpServer:
         cmd = [binary(), "-p", str(self.port_arg)]
         if self.directory_flag:
             cmd += ["-d", self.root]
+        # As root (CI), cppftpd refuses to serve without --run-as or --allow-root.
+        if os.geteuid() == 0 and "--run-as" not in self.args and "--allow-root" not in self.args \
+                and not self.no_root_flag:
+            cmd.append("--allow-root")
         return cmd + self.args
 
     def start(self):
         self.proc = subprocess.Popen(
-            self.command(), cwd=self.cwd, env=self.env,
+            self.command(), cwd=self.cwd, env=self.env, preexec_fn=self.preexec_fn,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self._reader = threading.Thread(target=self._drain, name="cppftpd-stderr", daemon=True)
         self._reader.start()
