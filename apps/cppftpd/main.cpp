@@ -3,9 +3,9 @@
 
 #include <cppftpd/cppftpd.hpp>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -14,6 +14,7 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace {
@@ -83,6 +84,9 @@ int main(int argc, char** argv) {
   std::string keyfile;
   bool tls_control_required = false;
   bool tls_data_required = false;
+  std::optional<unsigned> tls_implicit_port;
+  bool tls_no_session_reuse = false;
+  std::string tls_min_version = "1.2";
   // Security and robustness (docs/security.md).
   std::string run_as;
   bool allow_root = false;
@@ -98,8 +102,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   app.add_flag("-w,--write", write, "grant write access (anonymous included; default: read-only)");
   app.add_option("-d,--directory", directory, "directory to share (default: the current one)");
-  app.add_option("-n,--nat-address", nat_address,
-                 "the NAT address to use for passive connections");
+  app.add_option("-n,--nat-address", nat_address, "the NAT address to use for passive connections");
   app.add_option("-r,--range", range_text,
                  "the range of TCP ports to use for passive connections (e.g. -r 8000-9000)");
   app.add_flag("-D,--debug", debug, "log every command and reply (passwords masked)");
@@ -122,11 +125,23 @@ int main(int argc, char** argv) {
   app.add_option("--max-login-attempts", max_login_attempts,
                  "failed logins before disconnecting (default 3)")
       ->check(CLI::Range(1U, 1000U));
-  app.add_flag("--tls", tls, "FTPS (AUTH TLS): not available in this version");
-  app.add_option("--certfile", certfile, "TLS certificate file (with --tls)");
-  app.add_option("--keyfile", keyfile, "TLS private key file (with --tls)");
-  app.add_flag("--tls-control-required", tls_control_required, "require TLS on the control channel");
-  app.add_flag("--tls-data-required", tls_data_required, "require TLS on the data channel");
+  app.add_flag("--tls", tls,
+               "FTPS: offer AUTH TLS (a self-signed certificate is generated unless --certfile)");
+  app.add_option("--certfile", certfile, "TLS certificate file, PEM (with --tls)");
+  app.add_option("--keyfile", keyfile,
+                 "TLS private key file, PEM (with --tls; default: in the certificate file)");
+  app.add_flag("--tls-control-required", tls_control_required,
+               "refuse USER/PASS before AUTH TLS (with --tls)");
+  app.add_flag("--tls-data-required", tls_data_required,
+               "refuse transfers without PROT P (with --tls)");
+  app.add_option("--tls-implicit-port", tls_implicit_port,
+                 "also listen for implicit FTPS on this port (990 by convention; with --tls)")
+      ->check(CLI::Range(0, 65535));
+  app.add_flag("--tls-no-session-reuse", tls_no_session_reuse,
+               "accept PROT P data connections that do not resume the control connection's TLS "
+               "session (for clients that cannot; weaker)");
+  app.add_option("--tls-min-version", tls_min_version, "lowest TLS version accepted (default 1.2)")
+      ->check(CLI::IsMember({"1.2", "1.3"}));
 
   // --- Security and robustness (docs/security.md) ---
   app.add_option("--run-as", run_as,
@@ -155,9 +170,11 @@ int main(int argc, char** argv) {
     return 1;
   };
 
-  if (tls || !certfile.empty() || !keyfile.empty() || tls_control_required || tls_data_required) {
-    return fail("FTPS (--tls and its options) is not available in this version of cppftpd");
+  if (!tls && (!certfile.empty() || !keyfile.empty() || tls_control_required || tls_data_required ||
+               tls_implicit_port || tls_no_session_reuse)) {
+    return fail("--certfile, --keyfile and the --tls-* options need --tls");
   }
+  if (!keyfile.empty() && certfile.empty()) return fail("--keyfile needs --certfile");
   if (!username.empty() && password.empty()) {
     return fail("if username (-u) is supplied, password (-P) is required");
   }
@@ -188,6 +205,14 @@ int main(int argc, char** argv) {
   config.max_connections_per_ip = max_cons_per_ip;
   config.max_login_attempts = max_login_attempts;
   config.log_commands = debug;
+  config.tls.enabled = tls;
+  config.tls.certificate_file = certfile;
+  config.tls.private_key_file = keyfile;
+  config.tls.control_required = tls_control_required;
+  config.tls.data_required = tls_data_required;
+  config.tls.require_session_reuse = !tls_no_session_reuse;
+  config.tls.min_version = tls_min_version;
+  if (tls_implicit_port) config.tls.implicit_port = static_cast<std::uint16_t>(*tls_implicit_port);
   config.run_as_user = run_as;
   config.ban_after_failures = ban_after;
   config.ban_duration = std::chrono::seconds(ban_time);
@@ -239,6 +264,12 @@ int main(int argc, char** argv) {
                  write ? "read-write" : "read-only");
     spdlog::info("masquerade (NAT) address: {}", nat_address.empty() ? "None" : nat_address);
     spdlog::info("passive ports: {}", range_text.empty() ? "None" : range_text);
+    if (tls) {
+      spdlog::info("FTPS: explicit (AUTH TLS) on port {}{}", server.port(),
+                   tls_implicit_port
+                       ? fmt::format(", implicit on port {}", server.implicit_tls_port())
+                       : std::string());
+    }
     server.run();
     spdlog::info(">>> FTP server stopped <<<");
   } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace cppftpd {
@@ -23,6 +24,39 @@ struct PortRange {
   std::uint16_t last = 0;
 };
 
+/// FTPS (RFC 4217): TLS on the control and data connections, with OpenSSL.
+struct TlsConfig {
+  /// Offer AUTH TLS on the control port (explicit FTPS).
+  bool enabled = false;
+  /// PEM certificate (chain). Empty with `enabled`: a self-signed certificate
+  /// is generated at start-up and kept for the process's life.
+  std::string certificate_file;
+  /// PEM private key. Empty: the key is read from certificate_file.
+  std::string private_key_file;
+  /// Refuse USER and PASS (530) until the control connection is protected.
+  bool control_required = false;
+  /// Refuse transfers (521) on a data connection that is not protected (PROT C).
+  bool data_required = false;
+  /// A PROT P data connection must resume the TLS session of its own control
+  /// connection (vsftpd's require_ssl_reuse): a connection from anyone else
+  /// cannot ride the session. Off for clients that cannot resume.
+  bool require_session_reuse = true;
+  /// Lowest protocol version accepted: "1.2" or "1.3".
+  std::string min_version = "1.2";
+  /// OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are OpenSSL's defaults).
+  std::string ciphers =
+      "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+      "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+      "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+      "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
+  /// Implicit FTPS: a second listener, on the control listener's host, whose
+  /// connections start with a TLS handshake (990 by convention; 0 picks a
+  /// free port, Server::implicit_tls_port() tells which). Needs `enabled`.
+  std::optional<std::uint16_t> implicit_port;
+  /// Time a client has to complete a TLS handshake (control or data).
+  std::chrono::seconds handshake_timeout{30};
+};
+
 struct ServerConfig {
   ListenAddress listen;
   /// Address put in PASV replies instead of the local one (-n, for NAT).
@@ -32,6 +66,8 @@ struct ServerConfig {
   bool permit_foreign_addresses = false;
   /// Allow PORT/EPRT to ports below 1024.
   bool permit_privileged_ports = false;
+  /// FTPS settings (off unless tls.enabled).
+  TlsConfig tls;
 
   /// Idle time on the control connection before it is closed (421).
   std::chrono::seconds idle_timeout{300};

@@ -40,6 +40,8 @@ class Server {
 
   /// The bound control port (useful with port 0).
   std::uint16_t port() const noexcept;
+  /// The bound implicit FTPS port (config.tls.implicit_port), or 0.
+  std::uint16_t implicit_tls_port() const noexcept;
 
  private:
   class Impl;

@@ -48,6 +48,17 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
+// A name as a listing shows it: CR and LF become '?' (as `ls -q` shows
+// them), so a file named "x\r\n-rw-r--r-- ... y" on disk cannot add a line
+// to LIST/NLST/MLSD output, which clients split at line ends.
+void append_name(std::string& out, std::string_view name) {
+  const std::size_t start = out.size();
+  out += name;
+  std::replace_if(
+      out.begin() + static_cast<std::ptrdiff_t>(start), out.end(),
+      [](char c) { return c == '\r' || c == '\n'; }, '?');
+}
+
 bool is_ascii_letter(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 // "rwxr-xr-x" from the permission bits, with setuid/setgid/sticky shown in
@@ -107,12 +118,20 @@ std::string format_list_line(const FileInfo& info, std::time_t now, bool use_loc
              : fmt::format("{} {:2}  {}", month, tm.tm_mday,
                            static_cast<long long>(tm.tm_year) + 1900);
 
-  std::string line = fmt::format("{}{} {:>3} {:<8} {:<8} {:>8} {} {}", type, permissions,
-                                 info.nlink, info.uid, info.gid, info.size, date, info.name);
+  std::string line = fmt::format("{}{} {:>3} {:<8} {:<8} {:>8} {} ", type, permissions, info.nlink,
+                                 info.uid, info.gid, info.size, date);
+  append_name(line, info.name);
   if (!info.link_target.empty()) {
     line += " -> ";
-    line += info.link_target;
+    append_name(line, info.link_target);
   }
+  line += "\r\n";
+  return line;
+}
+
+std::string format_nlst_line(std::string_view name) {
+  std::string line;
+  append_name(line, name);
   line += "\r\n";
   return line;
 }
@@ -205,7 +224,7 @@ std::string format_mlsx_entry(const FileInfo& info, std::string_view name, unsig
   if ((facts & kFactUnixGid) != 0) out += fmt::format("unix.gid={};", info.gid);
   // RFC 3659 7.2: one space between the facts and the name, even with no facts.
   out.push_back(' ');
-  out += name;
+  append_name(out, name);
   return out;
 }
 

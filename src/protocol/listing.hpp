@@ -17,7 +17,12 @@ namespace cppftpd::protocol {
 /// The time is "Mon dd HH:MM" when within six months (180 days) of `now`,
 /// else "Mon dd  YYYY". Numeric uid/gid (no account names leak).
 /// Symlinks (non-empty link_target) show as "l...... name -> target".
+/// In names and targets, CR and LF show as '?' (here, in NLST and MLSx), so no
+/// name can split or forge a listing line.
 std::string format_list_line(const FileInfo& info, std::time_t now, bool use_localtime);
+
+/// One NLST line (RFC 959 4.1.3): the name (CR and LF as '?') and CRLF.
+std::string format_nlst_line(std::string_view name);
 
 /// MLST facts (RFC 3659 7.5), as a bit set.
 enum MlstFact : unsigned {

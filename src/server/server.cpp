@@ -11,6 +11,7 @@
 #include "session/session.hpp"
 #include "sys/descriptor_reserve.hpp"
 #include "sys/privileges.hpp"
+#include "tls/tls_context.hpp"
 
 #include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
@@ -81,6 +82,28 @@ void ignore_sigpipe() {
   }
 }
 
+// The TLS context when FTPS is configured; a self-signed certificate is
+// announced with its fingerprint, so a client can pin it.
+std::unique_ptr<tls::TlsContext> make_tls(const TlsConfig& config) {
+  if (!config.enabled) {
+    if (config.implicit_port) {
+      throw std::runtime_error("TLS: an implicit FTPS port needs TLS enabled");
+    }
+    return nullptr;
+  }
+  auto context = std::make_unique<tls::TlsContext>(config);
+  if (context->self_signed()) {
+    spdlog::info(
+        "TLS: using a self-signed certificate generated at start-up, SHA-256 "
+        "fingerprint {}",
+        context->fingerprint());
+  } else {
+    spdlog::info("TLS: certificate {}, SHA-256 fingerprint {}", config.certificate_file,
+                 context->fingerprint());
+  }
+  return context;
+}
+
 }  // namespace
 
 class Server::Impl {
@@ -90,17 +113,24 @@ class Server::Impl {
       : config_(std::move(config)),
         filesystem_(filesystem ? std::move(filesystem) : make_local_filesystem()),
         hooks_(std::move(hooks)),
-        services_{
-            config_,      authorizer,
-            *filesystem_, blocking_pool_,
-            hooks_,       [this](const asio::ip::address& peer) { return login_failed(peer); }},
+        tls_(make_tls(config_.tls)),
+        services_{config_,
+                  authorizer,
+                  *filesystem_,
+                  blocking_pool_,
+                  hooks_,
+                  tls_.get(),
+                  [this](const asio::ip::address& peer) { return login_failed(peer); }},
         limiter_(config_.max_connections, config_.max_connections_per_ip),
         ban_(config_.ban_after_failures, config_.ban_window, config_.ban_duration,
              limits::kMaxBanTableEntries) {
     const unsigned threads =
         config_.threads != 0 ? config_.threads : std::max(1U, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
-    open_acceptors();
+    open_acceptors(config_.listen, false);
+    if (config_.tls.implicit_port) {
+      open_acceptors({config_.listen.host, *config_.tls.implicit_port}, true);
+    }
     if (config_.handle_signals) {
       // Installed now, before anyone can announce the server as started: a
       // signal that arrives before run() still stops it cleanly.
@@ -131,8 +161,8 @@ class Server::Impl {
       spdlog::info("running as user {} (uid {}, gid {})", config_.run_as_user, ::getuid(),
                    ::getgid());
     }
-    for (auto& acceptor : acceptors_) {
-      asio::co_spawn(workers_[0]->context, accept_loop(acceptor), asio::detached);
+    for (auto& listener : listeners_) {
+      asio::co_spawn(workers_[0]->context, accept_loop(listener), asio::detached);
     }
     for (auto& worker : workers_) {
       threads_.emplace_back([&context = worker->context] {
@@ -166,7 +196,7 @@ class Server::Impl {
     if (stopping_.exchange(true)) return;
     asio::post(workers_[0]->context, [this] {
       std::error_code ignored;
-      for (auto& acceptor : acceptors_) acceptor.close(ignored);
+      for (auto& listener : listeners_) listener.acceptor.close(ignored);
       if (signals_) signals_->cancel(ignored);
     });
     for (auto& worker : workers_) {
@@ -193,19 +223,26 @@ class Server::Impl {
   }
 
   std::uint16_t port() const noexcept { return port_; }
+  std::uint16_t implicit_tls_port() const noexcept { return implicit_tls_port_; }
 
  private:
-  void open_acceptors() {
-    for (const auto& endpoint : listen_endpoints(config_.listen)) {
+  // A listening socket; connections to an implicit one start with TLS.
+  struct Listener {
+    tcp::acceptor acceptor;
+    bool implicit_tls = false;
+  };
+
+  void open_acceptors(const ListenAddress& listen, bool implicit_tls) {
+    for (const auto& endpoint : listen_endpoints(listen)) {
       tcp::acceptor acceptor(workers_[0]->context);
       std::error_code ec;
       acceptor.open(endpoint.protocol(), ec);
-      if (!ec && endpoint.address().is_v6() && config_.listen.host.empty()) {
+      if (!ec && endpoint.address().is_v6() && listen.host.empty()) {
         // Dual stack: IPv4 clients arrive as ::ffff:a.b.c.d.
         acceptor.set_option(asio::ip::v6_only(false), ec);
       }
       tcp::endpoint bound = endpoint;
-      if (ec && config_.listen.host.empty()) {
+      if (ec && listen.host.empty()) {
         // No IPv6 on this host: IPv4 only.
         bound = tcp::endpoint(asio::ip::address_v4::any(), endpoint.port());
         acceptor = tcp::acceptor(workers_[0]->context);
@@ -219,8 +256,8 @@ class Server::Impl {
         throw std::system_error(
             ec, fmt::format("cannot listen on {}:{}", bound.address().to_string(), bound.port()));
       }
-      port_ = acceptor.local_endpoint().port();
-      acceptors_.push_back(std::move(acceptor));
+      (implicit_tls ? implicit_tls_port_ : port_) = acceptor.local_endpoint().port();
+      listeners_.push_back({std::move(acceptor), implicit_tls});
     }
   }
 
@@ -228,7 +265,8 @@ class Server::Impl {
     return *workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()];
   }
 
-  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+  asio::awaitable<void> accept_loop(Listener& listener) {
+    tcp::acceptor& acceptor = listener.acceptor;
     while (acceptor.is_open()) {
       Worker& worker = next_worker();
       std::error_code ec;
@@ -255,11 +293,11 @@ class Server::Impl {
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
-      admit(worker, std::move(socket));
+      admit(worker, std::move(socket), listener.implicit_tls);
     }
   }
 
-  void admit(Worker& worker, tcp::socket socket) {
+  void admit(Worker& worker, tcp::socket socket, bool implicit_tls) {
     std::error_code ec;
     const auto peer = socket.remote_endpoint(ec);
     if (ec) return;  // already gone
@@ -276,7 +314,7 @@ class Server::Impl {
                  : "Too many connections from the same IP address.");
       return;
     }
-    auto session = std::make_shared<Session>(std::move(socket), services_);
+    auto session = std::make_shared<Session>(std::move(socket), services_, implicit_tls);
     asio::co_spawn(
         worker.context,
         [&worker, session, ticket = std::move(ticket)]() mutable -> asio::awaitable<void> {
@@ -322,19 +360,21 @@ class Server::Impl {
   ServerConfig config_;
   std::unique_ptr<Filesystem> filesystem_;
   EventHooks hooks_;
+  std::unique_ptr<tls::TlsContext> tls_;
   asio::thread_pool blocking_pool_{2};
   SessionServices services_;
   ConnectionLimiter limiter_;
   AddressBan ban_;
   sys::DescriptorReserve reserve_;  // used by the accept loops (worker 0) only
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<tcp::acceptor> acceptors_;
+  std::vector<Listener> listeners_;
   std::optional<asio::signal_set> signals_;
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> next_worker_{0};
   std::atomic<bool> started_{false};
   std::atomic<bool> stopping_{false};
   std::uint16_t port_ = 0;
+  std::uint16_t implicit_tls_port_ = 0;
 };
 
 Server::Server(ServerConfig config, Authorizer& authorizer)
@@ -355,5 +395,6 @@ void Server::start() { impl_->start(); }
 void Server::wait() { impl_->wait(); }
 void Server::stop() { impl_->stop(); }
 std::uint16_t Server::port() const noexcept { return impl_->port(); }
+std::uint16_t Server::implicit_tls_port() const noexcept { return impl_->implicit_tls_port(); }
 
 }  // namespace cppftpd

@@ -15,6 +15,8 @@ constexpr auto kUser = Access::logged_in;
 constexpr std::uint8_t kNone = 0;
 constexpr std::uint8_t kTransfer = kDuringTransfer;
 constexpr std::uint8_t kRest = kKeepsRest;
+constexpr std::uint8_t kTls = kTlsOnly;
+constexpr std::uint8_t kCreds = kCredentials;
 
 }  // namespace
 
@@ -22,7 +24,7 @@ constexpr std::uint8_t kRest = kKeepsRest;
 // Reply codes and syntax are RFC 959 4.1 and 5.3 unless a row says otherwise.
 std::span<const CommandSpec> Session::command_table() {
   using S = Session;
-  static constexpr std::array<CommandSpec, 47> kTable{{
+  static constexpr std::array<CommandSpec, 51> kTable{{
       {"ABOR", &S::cmd_abor, kUser, Arg::none, PathArg::none, 0, kTransfer,
        "Syntax: ABOR (abort transfer).", ""},
       {"ACCT", &S::cmd_acct, kAny, Arg::required, PathArg::none, 0, kNone,
@@ -31,6 +33,12 @@ std::span<const CommandSpec> Session::command_table() {
        "Syntax: ALLO <SP> bytes (no storage allocation needed).", ""},
       {"APPE", &S::cmd_appe, kUser, Arg::required, PathArg::argument, 'a', kNone,
        "Syntax: APPE <SP> file-name (append data to file).", ""},
+      // RFC 4217 4 and RFC 2228 3: AUTH TLS (TLS-C, SSL and TLS-P too).
+      {"AUTH", &S::cmd_auth, kAny, Arg::required, PathArg::none, 0, kTls,
+       "Syntax: AUTH <SP> TLS (set up secure control channel).", "AUTH TLS"},
+      // RFC 4217 5: clearing the control channel is refused (534).
+      {"CCC", &S::cmd_ccc, kAny, Arg::none, PathArg::none, 0, kTls,
+       "Syntax: CCC (clear command channel; refused).", ""},
       {"CDUP", &S::cmd_cdup, kUser, Arg::none, PathArg::none, 0, kNone,
        "Syntax: CDUP (go to parent directory).", ""},
       // RFC 3659 6: TVFS, the "/"-separated virtual tree every path here uses.
@@ -68,12 +76,17 @@ std::span<const CommandSpec> Session::command_table() {
       // RFC 2640 3.2: paths are UTF-8; "OPTS UTF8 ON" is accepted.
       {"OPTS", &S::cmd_opts, kAny, Arg::required, PathArg::none, 0, kRest,
        "Syntax: OPTS <SP> cmd [<SP> option] (set option for command).", "UTF8"},
-      {"PASS", &S::cmd_pass, kAny, Arg::optional, PathArg::none, 0, kNone,
+      {"PASS", &S::cmd_pass, kAny, Arg::optional, PathArg::none, 0, kCreds,
        "Syntax: PASS [<SP> password] (set user password).", ""},
       {"PASV", &S::cmd_pasv, kUser, Arg::none, PathArg::none, 0, kRest,
        "Syntax: PASV (open passive data connection).", ""},
+      // RFC 4217 9 and RFC 2228 3: PBSZ 0, then PROT C or P.
+      {"PBSZ", &S::cmd_pbsz, kAny, Arg::required, PathArg::none, 0, kTls | kRest,
+       "Syntax: PBSZ <SP> 0 (protection buffer size).", "PBSZ"},
       {"PORT", &S::cmd_port, kUser, Arg::required, PathArg::none, 0, kRest,
        "Syntax: PORT <sp> h,h,h,h,p,p (open active data connection).", ""},
+      {"PROT", &S::cmd_prot, kAny, Arg::required, PathArg::none, 0, kTls | kRest,
+       "Syntax: PROT <SP> [C | P] (data channel protection level).", "PROT"},
       {"PWD", &S::cmd_pwd, kUser, Arg::none, PathArg::none, 0, kRest,
        "Syntax: PWD (get current working directory).", ""},
       {"QUIT", &S::cmd_quit, kAny, Arg::none, PathArg::none, 0, kTransfer,
@@ -107,7 +120,7 @@ std::span<const CommandSpec> Session::command_table() {
        "Syntax: SYST (get operating system type).", ""},
       {"TYPE", &S::cmd_type, kUser, Arg::required, PathArg::none, 0, kRest,
        "Syntax: TYPE <SP> [A | I] (set transfer type).", ""},
-      {"USER", &S::cmd_user, kAny, Arg::required, PathArg::none, 0, kNone,
+      {"USER", &S::cmd_user, kAny, Arg::required, PathArg::none, 0, kCreds,
        "Syntax: USER <SP> user-name (set username).", ""},
       // RFC 775: the X-forms of the directory commands.
       {"XCUP", &S::cmd_cdup, kUser, Arg::none, PathArg::none, 0, kNone,
@@ -137,23 +150,24 @@ std::span<const SiteCommandSpec> Session::site_command_table() {
 
 const CommandSpec* find_command(std::string_view verb) {
   const auto table = Session::command_table();
-  const auto it = std::lower_bound(table.begin(), table.end(), verb,
-                                   [](const CommandSpec& row, std::string_view v) { return row.verb < v; });
+  const auto it =
+      std::lower_bound(table.begin(), table.end(), verb,
+                       [](const CommandSpec& row, std::string_view v) { return row.verb < v; });
   return it != table.end() && it->verb == verb ? &*it : nullptr;
 }
 
 const SiteCommandSpec* find_site_command(std::string_view name) {
   const auto table = Session::site_command_table();
-  const auto it = std::lower_bound(
-      table.begin(), table.end(), name,
-      [](const SiteCommandSpec& row, std::string_view v) { return row.name < v; });
+  const auto it =
+      std::lower_bound(table.begin(), table.end(), name,
+                       [](const SiteCommandSpec& row, std::string_view v) { return row.name < v; });
   return it != table.end() && it->name == name ? &*it : nullptr;
 }
 
-std::vector<std::string> feature_lines(unsigned mlst_facts) {
+std::vector<std::string> feature_lines(unsigned mlst_facts, bool tls) {
   std::vector<std::string> lines;
   for (const auto& row : Session::command_table()) {
-    if (row.feat.empty()) continue;
+    if (row.feat.empty() || ((row.flags & kTlsOnly) != 0 && !tls)) continue;
     lines.emplace_back(row.feat == "MLST" ? protocol::format_mlst_feature(mlst_facts)
                                           : std::string(row.feat));
   }

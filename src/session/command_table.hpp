@@ -22,8 +22,8 @@ struct CommandSpec;
 /// A command as the handler receives it, checks done.
 struct Request {
   const CommandSpec& spec;
-  std::string argument;   ///< verbatim text after the verb
-  VirtualPath path;       ///< resolved path argument (PathArg::argument/listing)
+  std::string argument;     ///< verbatim text after the verb
+  VirtualPath path;         ///< resolved path argument (PathArg::argument/listing)
   bool path_given = false;  ///< whether the client named a path (else the cwd)
   bool list_all = false;    ///< LIST/NLST "-a"
 };
@@ -49,6 +49,8 @@ enum class PathArg : std::uint8_t {
 enum CommandFlags : std::uint8_t {
   kDuringTransfer = 1 << 0,  ///< answered at once while a transfer runs
   kKeepsRest = 1 << 1,       ///< does not cancel a pending REST
+  kTlsOnly = 1 << 2,         ///< FTPS: 502 (and not in FEAT) unless TLS is configured
+  kCredentials = 1 << 3,     ///< carries credentials: 530 in the clear when TLS is required
 };
 
 struct CommandSpec {
@@ -58,7 +60,7 @@ struct CommandSpec {
   Access access;
   Arg arg;
   PathArg path;
-  char perm;              ///< permission letter checked on `path`, or 0
+  char perm;  ///< permission letter checked on `path`, or 0
   std::uint8_t flags;
   std::string_view help;  ///< "Syntax: ..." text of HELP <verb>
   std::string_view feat;  ///< FEAT line this command adds, or empty
@@ -77,8 +79,9 @@ const CommandSpec* find_command(std::string_view verb);
 const SiteCommandSpec* find_site_command(std::string_view name);
 
 /// FEAT body lines (RFC 2389 3.2), sorted, one per feature, from the table.
-/// `mlst_facts` is the session's current MLST fact set.
-std::vector<std::string> feature_lines(unsigned mlst_facts);
+/// `mlst_facts` is the session's current MLST fact set; `tls`: whether FTPS
+/// is configured (RFC 4217 6: then AUTH TLS, PBSZ and PROT are listed).
+std::vector<std::string> feature_lines(unsigned mlst_facts, bool tls);
 /// HELP body: every verb of the table, eight to a line.
 std::vector<std::string> help_lines();
 

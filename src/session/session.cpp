@@ -8,12 +8,12 @@
 #include "protocol/reply.hpp"
 #include "sys/socket_options.hpp"
 
+#include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 namespace cppftpd {
 
@@ -29,7 +29,7 @@ std::string loggable(const std::string& line, const protocol::CommandLine& comma
 
 }  // namespace
 
-Session::Session(asio::ip::tcp::socket control, const SessionServices& services)
+Session::Session(asio::ip::tcp::socket control, const SessionServices& services, bool implicit_tls)
     : control_(std::move(control)),
       executor_(control_.get_executor()),
       services_(services),
@@ -43,6 +43,7 @@ Session::Session(asio::ip::tcp::socket control, const SessionServices& services)
   local_ = control_.local_endpoint(ec);
   control_.set_option(asio::ip::tcp::no_delay(true), ec);
   sys::set_oob_inline(control_.native_handle());
+  implicit_tls_ = implicit_tls && services.tls != nullptr;
   flushed_.notify();
   transfer_done_.notify();
 }
@@ -52,10 +53,21 @@ Session::~Session() = default;
 asio::awaitable<void> Session::run() {
   log_info("FTP session opened (connect)");
   fire(services_.hooks.on_connect, session_event());
+  // Implicit FTPS: TLS from the first byte; the greeting is protected too.
+  // Its data connections are protected unless the client says PROT C.
+  if (implicit_tls_) {
+    if (!co_await start_control_tls()) {
+      close();
+      log_info("FTP session closed (disconnect).");
+      fire(services_.hooks.on_disconnect, session_event());
+      co_return;
+    }
+    protect_data_ = true;
+  }
   // RFC 959 5.4: the server greets with 220 when ready.
   reply(220, config_.banner);
-  asio::co_spawn(executor_, [self = shared_from_this()] { return self->watchdog(); },
-                 asio::detached);
+  asio::co_spawn(
+      executor_, [self = shared_from_this()] { return self->watchdog(); }, asio::detached);
   co_await command_loop();
   // The connection is gone: stop any transfer and wait for its coroutine.
   abort_transfer();
@@ -82,8 +94,7 @@ asio::awaitable<void> Session::command_loop() {
       continue;
     }
     std::error_code ec;
-    const std::size_t got = co_await control_.async_read_some(
-        asio::buffer(read_buffer_), asio::redirect_error(kAwait, ec));
+    const std::size_t got = co_await read_control(ec);
     if (ec || got == 0) co_return;
     unread_ = std::string_view(read_buffer_.data(), got);
   }
@@ -108,6 +119,16 @@ asio::awaitable<void> Session::dispatch(const std::string& line) {
   if (transfer_ && (spec->flags & kDuringTransfer) == 0) {
     co_await transfer_done_.wait();
     if (closed_) co_return;
+  }
+  // RFC 2228 3: a server that knows AUTH but does not offer security says 502.
+  if ((spec->flags & kTlsOnly) != 0 && services_.tls == nullptr) {
+    reply(502, "TLS is not configured on this server.");
+    co_return;
+  }
+  // RFC 4217 10.1: the server may deny USER/PASS before TLS is negotiated.
+  if ((spec->flags & kCredentials) != 0 && config_.tls.control_required && !control_tls_) {
+    reply(530, "SSL/TLS required on the control channel (use AUTH TLS).");
+    co_return;
   }
   if (spec->access == Access::logged_in && !account_) {
     reply(530, "Log in with USER and PASS first.");
@@ -185,7 +206,8 @@ asio::awaitable<void> Session::watchdog() {
 void Session::reply(int code, std::string_view text) {
   std::string formatted = protocol::format_reply(code, text);
   if (config_.log_commands) {
-    spdlog::debug("{} -> {}", log_prefix(), std::string_view(formatted).substr(0, formatted.size() - 2));
+    spdlog::debug("{} -> {}", log_prefix(),
+                  std::string_view(formatted).substr(0, formatted.size() - 2));
   }
   send(std::move(formatted));
 }
@@ -211,8 +233,8 @@ void Session::send(std::string data) {
   if (!writing_) {
     writing_ = true;
     flushed_.reset();
-    asio::co_spawn(executor_, [self = shared_from_this()] { return self->write_loop(); },
-                   asio::detached);
+    asio::co_spawn(
+        executor_, [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
   }
 }
 
@@ -221,7 +243,7 @@ asio::awaitable<void> Session::write_loop() {
     inflight_.swap(outbox_);
     outbox_.clear();
     std::error_code ec;
-    co_await asio::async_write(control_, asio::buffer(inflight_), asio::redirect_error(kAwait, ec));
+    co_await write_control(inflight_, ec);
     inflight_.clear();
     if (ec) {
       close();
@@ -244,8 +266,8 @@ void Session::request_shutdown() {
   shutting_down_ = true;
   if (transfer_) return;  // run_transfer closes after the transfer ends
   reply(421, "Server shutting down.");
-  asio::co_spawn(executor_, [self = shared_from_this()] { return self->close_after_flush(); },
-                 asio::detached);
+  asio::co_spawn(
+      executor_, [self = shared_from_this()] { return self->close_after_flush(); }, asio::detached);
 }
 
 void Session::close() {

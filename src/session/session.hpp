@@ -13,11 +13,13 @@
 #include "protocol/listing.hpp"
 #include "session/async_event.hpp"
 #include "session/command_table.hpp"
+#include "tls/tls_context.hpp"
 #include "transfer/data_channel.hpp"
 #include "transfer/transfer_pump.hpp"
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/thread_pool.hpp>
 
@@ -38,6 +40,7 @@ struct SessionServices {
   Filesystem& filesystem;
   asio::thread_pool& blocking_pool;  ///< where Authorizer::authenticate runs
   const EventHooks& hooks;
+  tls::TlsContext* tls = nullptr;  ///< set when FTPS is configured
   /// Told of every failed login with the peer's address; true when that
   /// address is now banned (the session then says 421 and disconnects).
   std::function<bool(const asio::ip::address&)> login_failed;
@@ -45,7 +48,10 @@ struct SessionServices {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(asio::ip::tcp::socket control, const SessionServices& services);
+  /// `implicit_tls`: the connection came to the implicit FTPS listener and
+  /// starts with a TLS handshake, before the greeting.
+  Session(asio::ip::tcp::socket control, const SessionServices& services,
+          bool implicit_tls = false);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -94,6 +100,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::unique_ptr<FileWriter> writer;  // STOR, APPE, STOU
     std::string listing;                 // LIST, NLST, MLSD
     bool ascii = false;
+    bool protect = false;  // PROT P: TLS on the data connection
   };
 
   // --- control channel (session.cpp) ---
@@ -129,12 +136,23 @@ class Session : public std::enable_shared_from_this<Session> {
   // --- transfers (session_transfer.cpp) ---
   void start_transfer(std::unique_ptr<TransferJob> job);
   asio::awaitable<void> run_transfer(std::unique_ptr<TransferJob> job);
+  template <typename Stream>
+  asio::awaitable<PumpResult> pump(Stream& stream, TransferJob& job, ActiveTransfer& active);
   void abort_transfer();
   asio::awaitable<void> store(const Request& request, WriteMode mode);
 
-  /// True when PASV/EPSV/PORT/EPRT prepared a data connection; else replies
-  /// 425 (a transfer command never waits for one that cannot come).
+  /// True when PASV/EPSV/PORT/EPRT prepared a data connection and the
+  /// protection level allows it; else replies 425 (a transfer command never
+  /// waits for one that cannot come) or 521 (TLS required on data).
   bool data_connection_prepared();
+
+  // --- FTPS (session_tls.cpp) ---
+  /// TLS handshake on the control connection (after 234, or at connect on
+  /// the implicit listener). False when it failed: the session must close.
+  asio::awaitable<bool> start_control_tls();
+  /// Reads or writes the control connection, through TLS once it is on.
+  asio::awaitable<std::size_t> read_control(std::error_code& ec);
+  asio::awaitable<void> write_control(std::string_view data, std::error_code& ec);
 
   // --- listings (session_listing.cpp) ---
   asio::awaitable<void> send_listing(const Request& request, bool names_only);
@@ -148,6 +166,8 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_acct(const Request&);
   asio::awaitable<void> cmd_allo(const Request&);
   asio::awaitable<void> cmd_appe(const Request&);
+  asio::awaitable<void> cmd_auth(const Request&);
+  asio::awaitable<void> cmd_ccc(const Request&);
   asio::awaitable<void> cmd_cdup(const Request&);
   asio::awaitable<void> cmd_cwd(const Request&);
   asio::awaitable<void> cmd_dele(const Request&);
@@ -167,7 +187,9 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_opts(const Request&);
   asio::awaitable<void> cmd_pass(const Request&);
   asio::awaitable<void> cmd_pasv(const Request&);
+  asio::awaitable<void> cmd_pbsz(const Request&);
   asio::awaitable<void> cmd_port(const Request&);
+  asio::awaitable<void> cmd_prot(const Request&);
   asio::awaitable<void> cmd_pwd(const Request&);
   asio::awaitable<void> cmd_quit(const Request&);
   asio::awaitable<void> cmd_rein(const Request&);
@@ -201,6 +223,14 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerConfig& config_;
   asio::ip::tcp::endpoint peer_;
   asio::ip::tcp::endpoint local_;
+  // FTPS: the control connection's TLS layer once AUTH TLS (or the implicit
+  // listener) negotiated it; declared after control_, destroyed before it.
+  using ControlTls = asio::ssl::stream<asio::ip::tcp::socket&>;
+  std::unique_ptr<ControlTls> control_tls_;
+  std::optional<tls::SessionBinding> tls_binding_;  // ties data connections to it
+  bool implicit_tls_ = false;
+  bool pbsz_done_ = false;     // RFC 2228: PBSZ before PROT
+  bool protect_data_ = false;  // PROT P
 
   protocol::LineReader reader_;
   std::array<char, 4096> read_buffer_{};

@@ -275,7 +275,7 @@ asio::awaitable<void> Session::cmd_help(const Request& request) {
 
 asio::awaitable<void> Session::cmd_feat(const Request&) {
   // RFC 2389 3.2: "211-" first line, one feature per line after a space, "211 End".
-  reply_lines(211, "Features supported:", feature_lines(mlst_facts_), "End");
+  reply_lines(211, "Features supported:", feature_lines(mlst_facts_, services_.tls != nullptr), "End");
   co_return;
 }
 

@@ -6,8 +6,8 @@
 #include "protocol/line_reader.hpp"
 
 #include "protocol/host_port.hpp"
+#include "protocol/transfer_parameters.hpp"
 
-#include <charconv>
 #include <spdlog/spdlog.h>
 
 namespace cppftpd {
@@ -124,16 +124,11 @@ asio::awaitable<void> Session::cmd_epsv(const Request& request) {
 }
 
 asio::awaitable<void> Session::cmd_type(const Request& request) {
-  // RFC 959 3.1.1: A (ASCII, non-print), I (image), L 8 (bytes of 8 bits).
-  const std::string type = protocol::upper_ascii(request.argument);
-  if (type == "A" || type == "A N") {
-    ascii_ = true;
-    reply(200, "Type set to: ASCII.");
-  } else if (type == "I" || type == "L 8" || type == "L8") {
-    ascii_ = false;
-    reply(200, "Type set to: Binary.");
-  } else if (type == "E" || type == "E N" || type == "A T" || type == "A C" ||
-             type.starts_with("L ")) {
+  const auto type = protocol::parse_type_argument(request.argument);
+  if (type) {
+    ascii_ = *type == protocol::TransferType::ascii;
+    reply(200, ascii_ ? "Type set to: ASCII." : "Type set to: Binary.");
+  } else if (type.error() == std::errc::not_supported) {
     reply(504, fmt::format("Unsupported type \"{}\".", request.argument));
   } else {
     reply(501, fmt::format("Invalid type \"{}\".", request.argument));
@@ -142,10 +137,10 @@ asio::awaitable<void> Session::cmd_type(const Request& request) {
 }
 
 asio::awaitable<void> Session::cmd_stru(const Request& request) {
-  const std::string stru = protocol::upper_ascii(request.argument);
-  if (stru == "F") {
+  const auto status = protocol::parse_stru_argument(request.argument);
+  if (!status) {
     reply(200, "File transfer structure set to: F.");
-  } else if (stru == "R" || stru == "P") {
+  } else if (status == std::errc::not_supported) {
     reply(504, "Unimplemented STRU type.");
   } else {
     reply(501, "Invalid STRU type.");
@@ -154,10 +149,10 @@ asio::awaitable<void> Session::cmd_stru(const Request& request) {
 }
 
 asio::awaitable<void> Session::cmd_mode(const Request& request) {
-  const std::string mode = protocol::upper_ascii(request.argument);
-  if (mode == "S") {
+  const auto status = protocol::parse_mode_argument(request.argument);
+  if (!status) {
     reply(200, "Transfer mode set to: S.");
-  } else if (mode == "B" || mode == "C") {
+  } else if (status == std::errc::not_supported) {
     reply(504, "Unimplemented MODE type.");
   } else {
     reply(501, "Invalid MODE type.");
@@ -166,16 +161,14 @@ asio::awaitable<void> Session::cmd_mode(const Request& request) {
 }
 
 asio::awaitable<void> Session::cmd_rest(const Request& request) {
-  // RFC 3659 5.2: REST STREAM's marker is a decimal byte offset.
-  std::uint64_t offset = 0;
-  const auto& text = request.argument;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), offset);
-  if (error != std::errc() || end != text.data() + text.size()) {
+  const auto offset = protocol::parse_rest_argument(request.argument);
+  if (!offset) {
     reply(501, "Invalid REST parameter.");
     co_return;
   }
-  rest_offset_ = offset;
-  reply(350, fmt::format("Restarting at {}. Send STORE or RETRIEVE to initiate transfer.", offset));
+  rest_offset_ = *offset;
+  reply(350,
+        fmt::format("Restarting at {}. Send STORE or RETRIEVE to initiate transfer.", *offset));
 }
 
 asio::awaitable<void> Session::cmd_allo(const Request&) {

@@ -59,8 +59,7 @@ Result<std::string> Session::build_listing(const Request& request, bool names_on
   std::string listing;
   for (const auto& entry : *entries) {
     if (names_only) {
-      listing += entry.name;
-      listing += "\r\n";
+      listing += protocol::format_nlst_line(entry.name);
     } else {
       listing += protocol::format_list_line(entry, now, config_.use_localtime);
     }

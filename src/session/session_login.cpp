@@ -173,6 +173,12 @@ asio::awaitable<void> Session::cmd_acct(const Request&) {
 asio::awaitable<void> Session::cmd_rein(const Request&) {
   // RFC 959 4.1.1: flush the account, keep the connection; a transfer in
   // progress has already completed (REIN waits for it in dispatch).
+  // RFC 4217 13: on a protected session REIN would have to clear TLS and go
+  // back to the clear, exposing what follows; it is not offered there.
+  if (control_tls_) {
+    reply(502, "REIN is not available on a TLS-protected session; reconnect instead.");
+    co_return;
+  }
   reset_login();
   failed_logins_ = 0;
   reply(220, "Service ready for new user.");

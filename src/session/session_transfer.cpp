@@ -5,9 +5,18 @@
 
 #include "protocol/limits.hpp"
 #include "protocol/reply.hpp"
+#include "tls/handshake.hpp"
 
 #include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
+
+// GCC 12 warns that a coroutine frame holding an asio::ssl::stream is freed
+// by a "mismatched" operator delete: Asio's awaitable frames pair their own
+// operator new and delete, and the warning is a known false positive there
+//; the pairing is Asio's, not ours.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 
 namespace cppftpd {
 
@@ -18,6 +27,7 @@ std::string mode_name(bool ascii) { return ascii ? "ASCII" : "BINARY"; }
 }  // namespace
 
 void Session::start_transfer(std::unique_ptr<TransferJob> job) {
+  job->protect = protect_data_;
   transfer_ = std::make_unique<ActiveTransfer>();
   transfer_->verb = job->verb;
   transfer_->path = job->path;
@@ -41,12 +51,27 @@ void Session::start_transfer(std::unique_ptr<TransferJob> job) {
       });
 }
 
+template <typename Stream>
+asio::awaitable<PumpResult> Session::pump(Stream& stream, TransferJob& job,
+                                          ActiveTransfer& active) {
+  const PumpOptions options{job.ascii, config_.use_sendfile};
+  if (job.reader) {
+    co_return co_await send_file(stream, *job.reader, options, transfer_buffer_, active.progress);
+  }
+  if (job.writer) {
+    co_return co_await receive_file(stream, *job.writer, options, transfer_buffer_,
+                                    active.progress);
+  }
+  co_return co_await send_bytes(stream, job.listing, active.progress);
+}
+
 asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
   ActiveTransfer& active = *transfer_;
   auto socket =
       co_await data_.open(peer_.address(), local_.address(), config_.data_connect_timeout);
   PumpResult result;
   bool connected = false;
+  std::string tls_refusal;  // why a PROT P data connection was refused (522)
   // ABOR (or the watchdog, or a shutdown) may come while the connection is
   // being made, after the accept or connect completed but before this
   // coroutine resumed: cancelling the listener then reached nothing, so the
@@ -54,15 +79,40 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
   if (socket && !active.aborted) {
     connected = true;
     active.socket = &*socket;
-    const PumpOptions options{job->ascii, config_.use_sendfile};
-    if (job->reader) {
-      result =
-          co_await send_file(*socket, *job->reader, options, transfer_buffer_, active.progress);
-    } else if (job->writer) {
-      result =
-          co_await receive_file(*socket, *job->writer, options, transfer_buffer_, active.progress);
+    if (!job->protect) {
+      result = co_await pump(*socket, *job, active);
     } else {
-      result = co_await send_bytes(*socket, job->listing, active.progress);
+      // RFC 4217 7: the FTP client is the TLS client, whichever side
+      // connected. The handshake must resume this control connection's
+      // session (RFC 4217 10.2), so nobody else's connection can ride it.
+      // Each TLS record is one write of ~16 KiB, less than loopback's MSS:
+      // with Nagle on, every record would wait for the ACK of the one before
+      // (and the client's delayed ACK), capping throughput far below the
+      // cipher's speed.
+      std::error_code nodelay_error;
+      socket->set_option(asio::ip::tcp::no_delay(true), nodelay_error);
+      TlsDataStream stream(std::move(*socket), services_.tls->context());
+      active.socket = &stream.next_layer();
+      tls_binding_->apply(stream.native_handle());
+      tls::prepare_data_connection(stream.native_handle());
+      const auto ec = co_await tls::server_handshake(stream, config_.tls.handshake_timeout);
+      if (ec) {
+        tls_refusal =
+            fmt::format("TLS negotiation failed on the data connection: {}.", ec.message());
+      } else if (config_.tls.require_session_reuse &&
+                 !tls::session_resumed(stream.native_handle())) {
+        tls_refusal = "TLS session of data connection not resumed from the control connection.";
+      }
+      if (!tls_refusal.empty()) {
+        log_info(tls_refusal);
+      } else {
+        result = co_await pump(stream, *job, active);
+        if (result.ok() && !active.aborted) {
+          co_await tls::shutdown(stream, config_.tls.handshake_timeout);
+        }
+      }
+      std::error_code ignored;
+      stream.next_layer().close(ignored);
     }
     active.socket = nullptr;
     std::error_code ignored;
@@ -74,7 +124,11 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
   // closed; 425 when it could not be opened; 426 when it broke or was
   // aborted; 451 for a local error; 452 when storage ran out.
   bool completed = false;
-  if (!connected) {
+  if (!tls_refusal.empty() && !active.aborted) {
+    // RFC 4217 10.2: after the 150, a TLS negotiation the server does not
+    // accept is answered 522.
+    reply(522, tls_refusal);
+  } else if (!connected) {
     reply(active.aborted ? 426 : 425,
           active.aborted ? "Connection closed; transfer aborted." : "Can't open data connection.");
   } else if (active.aborted || active.stalled) {
@@ -121,6 +175,12 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
 }
 
 bool Session::data_connection_prepared() {
+  // RFC 4217 10.2: the protection level is checked on the command that opens
+  // the data connection (not on PORT/PASV), before any 1xx reply: 521.
+  if (config_.tls.data_required && !protect_data_) {
+    reply(521, "Data connections must be protected (use PBSZ 0 and PROT P).");
+    return false;
+  }
   if (data_.prepared()) return true;
   reply(425, "Use PORT or PASV first.");
   return false;

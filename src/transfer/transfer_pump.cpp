@@ -12,6 +12,7 @@
 #include <asio/write.hpp>
 
 #include <string>
+#include <type_traits>
 
 namespace cppftpd {
 
@@ -24,11 +25,12 @@ constexpr auto kAwait = asio::use_awaitable;
 // keep the event loop to itself; yield to other sessions after this much.
 constexpr std::uint64_t kYieldEvery = 4 * limits::kSendfileChunk;
 
-asio::awaitable<PumpResult> write_all(tcp::socket& socket, std::string_view data,
+template <typename Stream>
+asio::awaitable<PumpResult> write_all(Stream& stream, std::string_view data,
                                       TransferProgress& progress) {
   std::error_code ec;
   const std::size_t written =
-      co_await asio::async_write(socket, asio::buffer(data), asio::redirect_error(kAwait, ec));
+      co_await asio::async_write(stream, asio::buffer(data), asio::redirect_error(kAwait, ec));
   progress.add(written);
   co_return ec ? PumpResult::network(ec) : PumpResult{};
 }
@@ -70,10 +72,15 @@ asio::awaitable<PumpResult> send_with_sendfile(tcp::socket& socket, int file_fd,
 
 }  // namespace
 
-asio::awaitable<PumpResult> send_file(tcp::socket& socket, FileReader& reader, PumpOptions options,
+template <typename Stream>
+asio::awaitable<PumpResult> send_file(Stream& stream, FileReader& reader, PumpOptions options,
                                       std::vector<char>& buffer, TransferProgress& progress) {
-  if (options.sendfile && !options.ascii && reader.native_handle() >= 0) {
-    co_return co_await send_with_sendfile(socket, reader.native_handle(), progress);
+  // sendfile(2) only where the bytes go out as they are on disk: not through
+  // TLS (the kernel would bypass the encryption), not in TYPE A.
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    if (options.sendfile && !options.ascii && reader.native_handle() >= 0) {
+      co_return co_await send_with_sendfile(stream, reader.native_handle(), progress);
+    }
   }
   buffer.resize(limits::kTransferBuffer);
   protocol::AsciiEncoder encoder;
@@ -88,19 +95,20 @@ asio::awaitable<PumpResult> send_file(tcp::socket& socket, FileReader& reader, P
       encoder.encode(chunk, converted);
       chunk = converted;
     }
-    auto result = co_await write_all(socket, chunk, progress);
+    auto result = co_await write_all(stream, chunk, progress);
     if (!result.ok()) co_return result;
   }
 }
 
-asio::awaitable<PumpResult> send_bytes(tcp::socket& socket, std::string_view data,
+template <typename Stream>
+asio::awaitable<PumpResult> send_bytes(Stream& stream, std::string_view data,
                                        TransferProgress& progress) {
-  co_return co_await write_all(socket, data, progress);
+  co_return co_await write_all(stream, data, progress);
 }
 
-asio::awaitable<PumpResult> receive_file(tcp::socket& socket, FileWriter& writer,
-                                         PumpOptions options, std::vector<char>& buffer,
-                                         TransferProgress& progress) {
+template <typename Stream>
+asio::awaitable<PumpResult> receive_file(Stream& stream, FileWriter& writer, PumpOptions options,
+                                         std::vector<char>& buffer, TransferProgress& progress) {
   buffer.resize(limits::kTransferBuffer);
   protocol::AsciiDecoder decoder;
   std::string converted;
@@ -108,7 +116,7 @@ asio::awaitable<PumpResult> receive_file(tcp::socket& socket, FileWriter& writer
   for (;;) {
     std::error_code ec;
     const std::size_t got =
-        co_await socket.async_read_some(asio::buffer(buffer), asio::redirect_error(kAwait, ec));
+        co_await stream.async_read_some(asio::buffer(buffer), asio::redirect_error(kAwait, ec));
     if (got > 0) {
       progress.add(got);
       std::string_view chunk(buffer.data(), got);
@@ -122,7 +130,10 @@ asio::awaitable<PumpResult> receive_file(tcp::socket& socket, FileWriter& writer
         break;
       }
     }
-    if (ec == asio::error::eof) break;
+    // The end of the upload: the client closed the connection (with a TLS
+    // close_notify, or, as many FTPS clients do, without one: vsftpd's
+    // strict_ssl_read_eof=NO behaviour).
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) break;
     if (ec) {
       result = PumpResult::network(ec);
       break;
@@ -139,5 +150,15 @@ asio::awaitable<PumpResult> receive_file(tcp::socket& socket, FileWriter& writer
   if (auto status = writer.close(); status && result.ok()) result = PumpResult::storage(status);
   co_return result;
 }
+
+#define CPPFTPD_INSTANTIATE_PUMPS(Stream)                                                        \
+  template asio::awaitable<PumpResult> send_file(Stream&, FileReader&, PumpOptions,              \
+                                                 std::vector<char>&, TransferProgress&);         \
+  template asio::awaitable<PumpResult> send_bytes(Stream&, std::string_view, TransferProgress&); \
+  template asio::awaitable<PumpResult> receive_file(Stream&, FileWriter&, PumpOptions,           \
+                                                    std::vector<char>&, TransferProgress&);
+CPPFTPD_INSTANTIATE_PUMPS(tcp::socket)
+CPPFTPD_INSTANTIATE_PUMPS(TlsDataStream)
+#undef CPPFTPD_INSTANTIATE_PUMPS
 
 }  // namespace cppftpd

@@ -5,6 +5,7 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/stream.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -39,25 +40,32 @@ struct PumpResult {
 
 /// How send_file/receive_file move bytes.
 struct PumpOptions {
-  bool ascii = false;     ///< TYPE A: convert line endings (RFC 959 3.1.1.1)
-  bool sendfile = true;   ///< allow sendfile(2) when the reader has a kernel fd
+  bool ascii = false;    ///< TYPE A: convert line endings (RFC 959 3.1.1.1)
+  bool sendfile = true;  ///< allow sendfile(2) when the reader has a kernel fd
 };
 
-/// Sends a file (RETR): sendfile(2) for binary local files, else a buffered
-/// copy through `buffer` (converted in TYPE A).
-asio::awaitable<PumpResult> send_file(asio::ip::tcp::socket& socket, FileReader& reader,
-                                      PumpOptions options, std::vector<char>& buffer,
-                                      TransferProgress& progress);
+/// A data connection protected with TLS (PROT P, RFC 4217 9).
+using TlsDataStream = asio::ssl::stream<asio::ip::tcp::socket>;
+
+// Every pump works on a plain data connection (asio::ip::tcp::socket) and on
+// a protected one (TlsDataStream); both are instantiated in transfer_pump.cpp.
+
+/// Sends a file (RETR): sendfile(2) for binary local files on a plain
+/// connection, else a buffered copy through `buffer` (converted in TYPE A).
+template <typename Stream>
+asio::awaitable<PumpResult> send_file(Stream& stream, FileReader& reader, PumpOptions options,
+                                      std::vector<char>& buffer, TransferProgress& progress);
 
 /// Sends bytes already in memory (listings).
-asio::awaitable<PumpResult> send_bytes(asio::ip::tcp::socket& socket, std::string_view data,
+template <typename Stream>
+asio::awaitable<PumpResult> send_bytes(Stream& stream, std::string_view data,
                                        TransferProgress& progress);
 
 /// Receives a file (STOR, APPE, STOU) until the client closes the connection,
 /// then closes the writer. Whatever arrived is kept, even on failure, so the
 /// client can resume with REST.
-asio::awaitable<PumpResult> receive_file(asio::ip::tcp::socket& socket, FileWriter& writer,
-                                         PumpOptions options, std::vector<char>& buffer,
-                                         TransferProgress& progress);
+template <typename Stream>
+asio::awaitable<PumpResult> receive_file(Stream& stream, FileWriter& writer, PumpOptions options,
+                                         std::vector<char>& buffer, TransferProgress& progress);
 
 }  // namespace cppftpd

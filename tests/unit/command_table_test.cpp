@@ -29,11 +29,11 @@ TEST(CommandTable, SortedAndUniqueSoBinarySearchWorks) {
 
 TEST(CommandTable, EveryCommandOfTheIssueIsPresent) {
   for (const char* verb :
-       {"USER", "PASS", "ACCT", "REIN", "QUIT", "PORT", "PASV", "TYPE", "STRU", "MODE", "RETR",
-        "STOR", "STOU", "APPE", "ALLO", "REST", "RNFR", "RNTO", "ABOR", "DELE", "RMD", "MKD",
-        "PWD", "CWD", "CDUP", "LIST", "NLST", "SITE", "SYST", "STAT", "HELP", "NOOP", "XCUP",
-        "XCWD", "XMKD", "XPWD", "XRMD", "FEAT", "OPTS", "EPRT", "EPSV", "SIZE", "MDTM", "MLST",
-        "MLSD", "MFMT"}) {
+       {"USER", "PASS", "ACCT", "REIN", "QUIT", "PORT", "PASV", "TYPE", "STRU", "MODE",
+        "RETR", "STOR", "STOU", "APPE", "ALLO", "REST", "RNFR", "RNTO", "ABOR", "DELE",
+        "RMD",  "MKD",  "PWD",  "CWD",  "CDUP", "LIST", "NLST", "SITE", "SYST", "STAT",
+        "HELP", "NOOP", "XCUP", "XCWD", "XMKD", "XPWD", "XRMD", "FEAT", "OPTS", "EPRT",
+        "EPSV", "SIZE", "MDTM", "MLST", "MLSD", "MFMT"}) {
     EXPECT_NE(find_command(verb), nullptr) << verb;
   }
 }
@@ -51,8 +51,10 @@ TEST(CommandTable, PermissionLettersMatchPyftpdlib) {
 }
 
 TEST(CommandTable, OnlyLoginCommandsWorkBeforeLogin) {
-  const std::set<std::string_view> open{"ACCT", "FEAT", "HELP", "NOOP", "OPTS", "PASS",
-                                        "QUIT", "REIN", "STAT", "SYST", "USER", "XSTA"};
+  // FTPS (RFC 4217 10.3): AUTH, PBSZ and PROT may come before USER.
+  const std::set<std::string_view> open{"ACCT", "AUTH", "CCC",  "FEAT", "HELP", "NOOP",
+                                        "OPTS", "PASS", "PBSZ", "PROT", "QUIT", "REIN",
+                                        "STAT", "SYST", "USER", "XSTA"};
   for (const auto& row : Session::command_table()) {
     EXPECT_EQ(row.access == Access::anyone, open.count(row.verb) == 1) << row.verb;
   }
@@ -66,10 +68,11 @@ TEST(CommandTable, OnlyAborStatQuitNoopRunDuringATransfer) {
 }
 
 TEST(CommandTable, FeatIsGeneratedFromTheTable) {
-  const auto lines = feature_lines(protocol::kDefaultMlstFacts);
+  const auto lines = feature_lines(protocol::kDefaultMlstFacts, false);
   EXPECT_TRUE(std::is_sorted(lines.begin(), lines.end()));
   const std::set<std::string> got(lines.begin(), lines.end());
-  for (const char* feature : {"EPRT", "EPSV", "MDTM", "MFMT", "REST STREAM", "SIZE", "TVFS", "UTF8"}) {
+  for (const char* feature :
+       {"EPRT", "EPSV", "MDTM", "MFMT", "REST STREAM", "SIZE", "TVFS", "UTF8"}) {
     EXPECT_EQ(got.count(feature), 1U) << feature;
   }
   const auto mlst = std::find_if(lines.begin(), lines.end(),
@@ -77,12 +80,33 @@ TEST(CommandTable, FeatIsGeneratedFromTheTable) {
   ASSERT_NE(mlst, lines.end());
   EXPECT_NE(mlst->find("type*;"), std::string::npos);
   // Turning facts off (OPTS MLST) removes their '*'.
-  const auto only_size = feature_lines(protocol::kFactSize);
+  const auto only_size = feature_lines(protocol::kFactSize, false);
   const auto mlst2 = std::find_if(only_size.begin(), only_size.end(),
                                   [](const std::string& l) { return l.starts_with("MLST "); });
   ASSERT_NE(mlst2, only_size.end());
   EXPECT_NE(mlst2->find("size*;"), std::string::npos);
   EXPECT_EQ(mlst2->find("type*;"), std::string::npos);
+}
+
+// RFC 4217 6: with FTPS configured, FEAT lists AUTH TLS, PBSZ and PROT;
+// without it, none of them.
+TEST(CommandTable, FeatListsTlsOnlyWhenConfigured) {
+  const auto plain = feature_lines(protocol::kDefaultMlstFacts, false);
+  const std::set<std::string> without(plain.begin(), plain.end());
+  const auto secure = feature_lines(protocol::kDefaultMlstFacts, true);
+  const std::set<std::string> with(secure.begin(), secure.end());
+  for (const char* feature : {"AUTH TLS", "PBSZ", "PROT"}) {
+    EXPECT_EQ(without.count(feature), 0U) << feature;
+    EXPECT_EQ(with.count(feature), 1U) << feature;
+  }
+  EXPECT_EQ(with.size(), without.size() + 3);
+}
+
+TEST(CommandTable, OnlyUserAndPassCarryCredentials) {
+  for (const auto& row : Session::command_table()) {
+    const bool creds = row.verb == "USER" || row.verb == "PASS";
+    EXPECT_EQ((row.flags & kCredentials) != 0, creds) << row.verb;
+  }
 }
 
 TEST(CommandTable, HelpListsEveryVerbOnce) {

@@ -264,7 +264,31 @@ TEST(FormatListLine, NameKeptVerbatim) {
   EXPECT_TRUE(format_list_line(info, kNow, false).ends_with("10:10  two  spaces \xc3\xa9 \r\n"));
 }
 
+// Found by fuzz/listing_fuzzer.cpp: a name (or link target) holding CR or LF
+// (legal on Linux, or "STOR a\rb") was copied verbatim, so it could end a
+// listing line early and forge the next one. They show as '?' (ls -q).
+TEST(FormatListLine, CrAndLfInNamesCannotForgeALine) {
+  FileInfo info = regular_file();
+  info.name = "evil\r\n-rw-r--r--   1 0 0 1 Jan  1  1970 fake";
+  info.link_target = "t\nx\r";
+  const std::string line = format_list_line(info, kNow, false);
+  // "\?" keeps "??-" from reading as a trigraph.
+  EXPECT_TRUE(line.ends_with(" evil?\?-rw-r--r--   1 0 0 1 Jan  1  1970 fake -> t?x?\r\n")) << line;
+  EXPECT_EQ(line.find_first_of("\r\n"), line.size() - 2);
+}
+
+TEST(FormatNlstLine, NameAndCrlf) {
+  EXPECT_EQ(format_nlst_line("file.txt"), "file.txt\r\n");
+  EXPECT_EQ(format_nlst_line(" sp ace "), " sp ace \r\n");
+  EXPECT_EQ(format_nlst_line("a\r\nb\nc\r"), "a??b?c?\r\n");
+}
+
 // MLSx
+
+TEST(FormatMlsxEntry, CrAndLfInNamesCannotForgeAnEntry) {
+  EXPECT_EQ(format_mlsx_entry(regular_file(), "a\r\ntype=file; b", kFactType, ""),
+            "type=file; a??type=file; b");
+}
 
 TEST(FormatMlsxEntry, RegularFileAllFacts) {
   EXPECT_EQ(format_mlsx_entry(regular_file(), "file.txt", kFactAll, "adfrw"),
