@@ -9,9 +9,9 @@
 #include "server/address_ban.hpp"
 #include "server/connection_limiter.hpp"
 #include "session/session.hpp"
+#include "tls/tls_context.hpp"
 #include "sys/descriptor_reserve.hpp"
 #include "sys/privileges.hpp"
-#include "tls/tls_context.hpp"
 
 #include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
@@ -119,8 +119,8 @@ class Server::Impl {
                   *filesystem_,
                   blocking_pool_,
                   hooks_,
-                  tls_.get(),
-                  [this](const asio::ip::address& peer) { return login_failed(peer); }},
+                  [this](const asio::ip::address& peer) { return login_failed(peer); },
+                  tls_.get()},
         limiter_(config_.max_connections, config_.max_connections_per_ip),
         ban_(config_.ban_after_failures, config_.ban_window, config_.ban_duration,
              limits::kMaxBanTableEntries) {

@@ -40,10 +40,10 @@ struct SessionServices {
   Filesystem& filesystem;
   asio::thread_pool& blocking_pool;  ///< where Authorizer::authenticate runs
   const EventHooks& hooks;
-  tls::TlsContext* tls = nullptr;  ///< set when FTPS is configured
   /// Told of every failed login with the peer's address; true when that
   /// address is now banned (the session then says 421 and disconnects).
   std::function<bool(const asio::ip::address&)> login_failed;
+  tls::TlsContext* tls = nullptr;  ///< set when FTPS is configured
 };
 
 class Session : public std::enable_shared_from_this<Session> {
