@@ -1,11 +1,16 @@
 // cppftpd: flags -> ServerConfig -> Server::run(). Nothing else.
 // The flags are pyftpdlib's (python -m pyftpdlib), so nothing new to learn.
 
+#include "config_file.hpp"
+#include "passwd.hpp"
+#include "user_set.hpp"
+#include "users_file.hpp"
+
 #include <cppftpd/cppftpd.hpp>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -57,6 +62,9 @@ std::chrono::seconds timeout_or_never(unsigned seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "passwd") {
+    return cppftpd::cli::passwd_main(argc - 1, argv + 1);
+  }
   CLI::App app{"cppftpd: share a directory over FTP (anonymous, read-only, port 2121 by default)",
                "cppftpd"};
   std::string interface;
@@ -91,8 +99,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   app.add_flag("-w,--write", write, "grant write access (anonymous included; default: read-only)");
   app.add_option("-d,--directory", directory, "directory to share (default: the current one)");
-  app.add_option("-n,--nat-address", nat_address,
-                 "the NAT address to use for passive connections");
+  app.add_option("-n,--nat-address", nat_address, "the NAT address to use for passive connections");
   app.add_option("-r,--range", range_text,
                  "the range of TCP ports to use for passive connections (e.g. -r 8000-9000)");
   app.add_flag("-D,--debug", debug, "log every command and reply (passwords masked)");
@@ -118,8 +125,24 @@ int main(int argc, char** argv) {
   app.add_flag("--tls", tls, "FTPS (AUTH TLS): not available in this version");
   app.add_option("--certfile", certfile, "TLS certificate file (with --tls)");
   app.add_option("--keyfile", keyfile, "TLS private key file (with --tls)");
-  app.add_flag("--tls-control-required", tls_control_required, "require TLS on the control channel");
+  app.add_flag("--tls-control-required", tls_control_required,
+               "require TLS on the control channel");
   app.add_flag("--tls-data-required", tls_data_required, "require TLS on the data channel");
+
+  // Running in production (docs/cppftpd.example.toml, README "Running as a service").
+  std::string config_path;
+  bool check_only = false;
+  std::string users_path;
+  app.add_option("--config", config_path,
+                 "read settings (the long flags' names) and [[users]] from this TOML file; "
+                 "flags on the command line win");
+  app.add_flag("--check", check_only, "check the configuration and exit (0: valid, 1: not)");
+  app.add_option("--users", users_path,
+                 "read [[users]] (crypt(3) hashes only) from this TOML file; reloaded on SIGHUP");
+  app.footer(
+      "Subcommand:\n  cppftpd passwd [--method yescrypt|sha512]\n"
+      "      print a crypt(3) hash of a password (read without echo, or from standard input)\n"
+      "      for password_hash in [[users]]");
 
   try {
     app.parse(argc, argv);
@@ -133,6 +156,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cppftpd: error: %s\n", message.c_str());
     return 1;
   };
+
+  if (!config_path.empty()) {
+    try {
+      const toml::table table = cppftpd::cli::read_toml_file(config_path);
+      cppftpd::cli::apply_settings(table, config_path, app);
+    } catch (const cppftpd::cli::ConfigError& e) {
+      return fail(e.what());
+    }
+  }
 
   if (tls || !certfile.empty() || !keyfile.empty() || tls_control_required || tls_data_required) {
     return fail("FTPS (--tls and its options) is not available in this version of cppftpd");
@@ -183,22 +215,73 @@ int main(int argc, char** argv) {
     }
   }
 
+  const std::string perms = write ? std::string(kAllPerms) : std::string("elr");
+  // Every generation of accounts is built here: at start-up and on SIGHUP.
+  // The files are read again each time; -u/-P and the anonymous default of
+  // a plain share come from the command line and stay.
+  auto load_users = [&]() -> std::shared_ptr<cppftpd::cli::UserSet> {
+    std::vector<cppftpd::cli::UserSpec> specs;
+    if (!config_path.empty()) {
+      const toml::table table = cppftpd::cli::read_toml_file(config_path);
+      cppftpd::cli::check_settings(table, config_path, app);
+      specs = cppftpd::cli::read_users(table, config_path);
+    }
+    if (!users_path.empty()) {
+      const toml::table table = cppftpd::cli::read_toml_file(users_path);
+      for (const auto& [key, node] : table) {
+        if (key.str() != "users") {
+          throw cppftpd::cli::ConfigError(cppftpd::cli::where(users_path, node) + "key '" +
+                                          std::string(key.str()) +
+                                          "': a users file holds only [[users]] tables");
+        }
+      }
+      auto more = cppftpd::cli::read_users(table, users_path);
+      specs.insert(specs.end(), more.begin(), more.end());
+    }
+    auto set = std::make_shared<cppftpd::cli::UserSet>();
+    try {
+      if (!username.empty()) {
+        set->authorizer.add_user(username, password, home, perms);
+      } else if (specs.empty()) {
+        set->authorizer.add_anonymous(home, perms);
+      }
+    } catch (const std::invalid_argument& e) {
+      throw cppftpd::cli::ConfigError(e.what());
+    }
+    for (const auto& spec : specs) cppftpd::cli::add_to(*set, spec);
+    return set;
+  };
+  std::shared_ptr<cppftpd::cli::UserSet> first_users;
+  try {
+    first_users = load_users();
+  } catch (const cppftpd::cli::ConfigError& e) {
+    return fail(e.what());
+  }
+  if (check_only) {
+    std::printf("cppftpd: configuration OK%s%s\n", config_path.empty() ? "" : ": ",
+                config_path.c_str());
+    return 0;
+  }
+
   raise_descriptor_limit();
   auto logger = spdlog::stderr_color_mt("cppftpd");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("[%L %Y-%m-%d %H:%M:%S] %v");
   spdlog::set_level(debug ? spdlog::level::debug : spdlog::level::info);
 
-  const std::string perms = write ? std::string(kAllPerms) : std::string("elr");
-  cppftpd::MemoryAuthorizer users;
+  cppftpd::cli::ReloadableAuthorizer users(first_users);
+  if (write && first_users->authorizer.has_user("anonymous")) {
+    spdlog::warn("write permissions assigned to anonymous user.");
+  }
+  cppftpd::EventHooks hooks;
+  hooks.on_login = [&users](const cppftpd::SessionEvent& event) {
+    users.session_started(event.user);
+  };
+  hooks.on_logout = [&users](const cppftpd::SessionEvent& event) {
+    users.session_ended(event.user);
+  };
   try {
-    if (username.empty()) {
-      users.add_anonymous(home, perms);
-      if (write) spdlog::warn("write permissions assigned to anonymous user.");
-    } else {
-      users.add_user(username, password, home, perms);
-    }
-    cppftpd::Server server(config, users);
+    cppftpd::Server server(config, users, hooks);
     spdlog::info(">>> starting FTP server on {}:{}, pid={} <<<",
                  interface.empty() ? std::string("::") : interface, server.port(), ::getpid());
     spdlog::info("sharing {} ({}, {})", home, username.empty() ? "anonymous" : username,

@@ -1,0 +1,65 @@
+#include "user_set.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace cppftpd::cli {
+
+ReloadableAuthorizer::ReloadableAuthorizer(std::shared_ptr<UserSet> users)
+    : users_(std::move(users)) {}
+
+void ReloadableAuthorizer::replace(std::shared_ptr<UserSet> users) {
+  users_.store(std::move(users));
+}
+
+std::shared_ptr<UserSet> ReloadableAuthorizer::current() const { return users_.load(); }
+
+void ReloadableAuthorizer::session_started(std::string_view user) {
+  const std::lock_guard lock(mutex_);
+  auto it = sessions_.find(user);
+  if (it == sessions_.end()) it = sessions_.emplace(std::string(user), 0).first;
+  ++it->second;
+}
+
+void ReloadableAuthorizer::session_ended(std::string_view user) {
+  const std::lock_guard lock(mutex_);
+  const auto it = sessions_.find(user);
+  if (it == sessions_.end()) return;
+  if (--it->second == 0) sessions_.erase(it);
+}
+
+std::optional<Account> ReloadableAuthorizer::authenticate(std::string_view user,
+                                                          std::string_view password) {
+  const auto users = current();
+  // The password is checked first, whatever the limits say, so a disabled
+  // or full account costs the same time as any other and tells nothing to
+  // whoever does not know its password.
+  auto account = users->authorizer.authenticate(user, password);
+  if (!account) return std::nullopt;
+  const auto limits = users->limits.find(account->name);
+  if (limits == users->limits.end()) return account;
+  if (!limits->second.enabled) {
+    spdlog::info("login of '{}' refused: the account is disabled", account->name);
+    return std::nullopt;
+  }
+  if (limits->second.max_sessions != 0) {
+    const std::lock_guard lock(mutex_);
+    const auto it = sessions_.find(account->name);
+    if (it != sessions_.end() && it->second >= limits->second.max_sessions) {
+      spdlog::info("login of '{}' refused: {} sessions already (max_sessions)", account->name,
+                   it->second);
+      return std::nullopt;
+    }
+  }
+  return account;
+}
+
+bool ReloadableAuthorizer::has_perm(const Account& account, char letter,
+                                    const VirtualPath& path) const {
+  return current()->authorizer.has_perm(account, letter, path);
+}
+
+Permissions ReloadableAuthorizer::perms(const Account& account, const VirtualPath& path) const {
+  return current()->authorizer.perms(account, path);
+}
+
+}  // namespace cppftpd::cli
