@@ -2,6 +2,7 @@
 // The flags are pyftpdlib's (python -m pyftpdlib), so nothing new to learn.
 
 #include "config_file.hpp"
+#include "daemon_loop.hpp"
 #include "passwd.hpp"
 #include "user_set.hpp"
 #include "users_file.hpp"
@@ -282,6 +283,19 @@ int main(int argc, char** argv) {
   };
   try {
     cppftpd::Server server(config, users, hooks);
+    // SIGHUP: a new generation of users, or none if anything in it is wrong.
+    auto reload = [&] {
+      try {
+        auto next = load_users();
+        users.replace(next);
+        spdlog::info("reload: users loaded{}{}{}{}", config_path.empty() ? "" : " from ",
+                     config_path, users_path.empty() ? "" : " and ", users_path);
+      } catch (const cppftpd::cli::ConfigError& e) {
+        spdlog::error("reload failed, keeping the previous users: {}", e.what());
+      }
+    };
+    cppftpd::cli::DaemonLoop daemon(reload, [] {});
+    daemon.start();
     spdlog::info(">>> starting FTP server on {}:{}, pid={} <<<",
                  interface.empty() ? std::string("::") : interface, server.port(), ::getpid());
     spdlog::info("sharing {} ({}, {})", home, username.empty() ? "anonymous" : username,
