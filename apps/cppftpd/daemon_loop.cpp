@@ -25,13 +25,13 @@ void DaemonLoop::wait_for_signal() {
     if (error) return;  // cancelled: the loop is stopping
     // A reload or reopen that throws must not end the daemon: it is logged.
     try {
+      // Reopened first, so what follows goes to the new files.
+      if (reopen_) reopen_();
       if (number == SIGHUP) {
-        spdlog::info("SIGHUP: reloading users, reopening log files");
-        if (reopen_) reopen_();
+        spdlog::info("SIGHUP: log files reopened, reloading users");
         if (reload_) reload_();
       } else {
-        spdlog::info("SIGUSR1: reopening log files");
-        if (reopen_) reopen_();
+        spdlog::info("SIGUSR1: log files reopened");
       }
     } catch (const std::exception& e) {
       spdlog::error("signal {}: {}", number, e.what());

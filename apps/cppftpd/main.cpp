@@ -3,13 +3,15 @@
 
 #include "config_file.hpp"
 #include "daemon_loop.hpp"
+#include "hook_chain.hpp"
+#include "logging.hpp"
 #include "passwd.hpp"
 #include "user_set.hpp"
 #include "users_file.hpp"
+#include "xferlog.hpp"
 
 #include <cppftpd/cppftpd.hpp>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -140,6 +142,18 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check_only, "check the configuration and exit (0: valid, 1: not)");
   app.add_option("--users", users_path,
                  "read [[users]] (crypt(3) hashes only) from this TOML file; reloaded on SIGHUP");
+  std::string xferlog_path;
+  std::string log_format = "text";
+  std::string log_file;
+  bool use_syslog = false;
+  app.add_option("--xferlog", xferlog_path,
+                 "append a line per file transfer to FILE, in wu-ftpd's xferlog(5) format");
+  app.add_option("--log-format", log_format,
+                 "text (pyftpdlib's lines, default) or json (JSON lines)")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log-file", log_file,
+                 "log to FILE instead of standard error; reopened on SIGHUP and SIGUSR1");
+  app.add_flag("--syslog", use_syslog, "log to syslog (facility daemon) instead of standard error");
   app.footer(
       "Subcommand:\n  cppftpd passwd [--method yescrypt|sha512]\n"
       "      print a crypt(3) hash of a password (read without echo, or from standard input)\n"
@@ -170,6 +184,7 @@ int main(int argc, char** argv) {
   if (tls || !certfile.empty() || !keyfile.empty() || tls_control_required || tls_data_required) {
     return fail("FTPS (--tls and its options) is not available in this version of cppftpd");
   }
+  if (use_syslog && !log_file.empty()) return fail("--syslog and --log-file exclude each other");
   if (!username.empty() && password.empty()) {
     return fail("if username (-u) is supplied, password (-P) is required");
   }
@@ -265,10 +280,27 @@ int main(int argc, char** argv) {
   }
 
   raise_descriptor_limit();
-  auto logger = spdlog::stderr_color_mt("cppftpd");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("[%L %Y-%m-%d %H:%M:%S] %v");
-  spdlog::set_level(debug ? spdlog::level::debug : spdlog::level::info);
+  std::function<void()> reopen_log;
+  try {
+    reopen_log = cppftpd::cli::install_logger(
+        {log_format == "json" ? cppftpd::cli::LogFormat::json : cppftpd::cli::LogFormat::text,
+         log_file, use_syslog, debug});
+  } catch (const std::exception& e) {
+    return fail(std::string("--log-file: ") + e.what());
+  }
+  std::shared_ptr<cppftpd::cli::TransferLog> transfer_log;
+  if (!xferlog_path.empty()) {
+    try {
+      transfer_log = std::make_shared<cppftpd::cli::TransferLog>(xferlog_path);
+    } catch (const std::exception& e) {
+      return fail(std::string("--xferlog: ") + e.what());
+    }
+  }
+  // SIGHUP and SIGUSR1 (logrotate's postrotate) reopen both files.
+  auto reopen = [&] {
+    reopen_log();
+    if (transfer_log) transfer_log->reopen();
+  };
 
   cppftpd::cli::ReloadableAuthorizer users(first_users);
   if (write && first_users->authorizer.has_user("anonymous")) {
@@ -281,6 +313,7 @@ int main(int argc, char** argv) {
   hooks.on_logout = [&users](const cppftpd::SessionEvent& event) {
     users.session_ended(event.user);
   };
+  if (transfer_log) cppftpd::cli::add_transfer_log_hooks(hooks, transfer_log);
   try {
     cppftpd::Server server(config, users, hooks);
     // SIGHUP: a new generation of users, or none if anything in it is wrong.
@@ -294,7 +327,7 @@ int main(int argc, char** argv) {
         spdlog::error("reload failed, keeping the previous users: {}", e.what());
       }
     };
-    cppftpd::cli::DaemonLoop daemon(reload, [] {});
+    cppftpd::cli::DaemonLoop daemon(reload, reopen);
     daemon.start();
     spdlog::info(">>> starting FTP server on {}:{}, pid={} <<<",
                  interface.empty() ? std::string("::") : interface, server.port(), ::getpid());

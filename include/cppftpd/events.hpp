@@ -21,8 +21,10 @@ struct SessionEvent {
 /// A file transfer (not listings).
 struct TransferEvent {
   SessionEvent session;
-  VirtualPath path;           ///< the file as the client sees it ("/" is the home)
-  std::uint64_t bytes = 0;    ///< bytes that crossed the data connection
+  VirtualPath path;         ///< the file as the client sees it ("/" is the home)
+  std::uint64_t bytes = 0;  ///< bytes that crossed the data connection
+  double seconds = 0;       ///< time the transfer took, from its start (150) to its end
+  bool ascii = false;       ///< TYPE A (ASCII) rather than TYPE I (binary)
 };
 
 /// Callbacks the server makes as sessions go. They run on the session's

@@ -97,7 +97,8 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
     const auto seconds = std::chrono::duration<double>(Clock::now() - active.started).count();
     log_info(fmt::format("{} {} completed={} bytes={} seconds={:.3f}", job->verb, job->path.str(),
                          completed ? 1 : 0, active.progress.bytes, seconds));
-    const TransferEvent event{session_event(), job->path, active.progress.bytes};
+    const TransferEvent event{session_event(), job->path, active.progress.bytes, seconds,
+                              job->ascii};
     const auto& hooks = services_.hooks;
     if (job->reader) {
       fire(completed ? hooks.on_file_sent : hooks.on_incomplete_file_sent, event);
