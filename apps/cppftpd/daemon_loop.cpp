@@ -11,9 +11,12 @@ DaemonLoop::DaemonLoop(std::function<void()> reload, std::function<void()> reope
   wait_for_signal();
 }
 
-DaemonLoop::~DaemonLoop() {
+DaemonLoop::~DaemonLoop() { stop(); }
+
+void DaemonLoop::stop() {
   context_.stop();
   if (thread_.joinable()) thread_.join();
+  services_.clear();  // nothing runs them any more
 }
 
 void DaemonLoop::start() {

@@ -7,7 +7,9 @@
 #include <asio/signal_set.hpp>
 
 #include <functional>
+#include <memory>
 #include <thread>
+#include <vector>
 
 namespace cppftpd::cli {
 
@@ -25,8 +27,13 @@ class DaemonLoop {
   /// The loop's context, for other services (metrics) to run on; start()
   /// must be called after they are set up.
   asio::io_context& context() noexcept { return context_; }
+  /// Keeps `service` (which runs on context()) alive until the loop's
+  /// thread has stopped.
+  void keep(std::shared_ptr<void> service) { services_.push_back(std::move(service)); }
   /// Starts the loop's thread.
   void start();
+  /// Stops the loop and joins its thread (also done by the destructor).
+  void stop();
 
  private:
   void wait_for_signal();
@@ -36,6 +43,7 @@ class DaemonLoop {
   std::function<void()> reload_;
   std::function<void()> reopen_;
   std::thread thread_;
+  std::vector<std::shared_ptr<void>> services_;
 };
 
 }  // namespace cppftpd::cli

@@ -5,6 +5,8 @@
 #include "daemon_loop.hpp"
 #include "hook_chain.hpp"
 #include "logging.hpp"
+#include "metrics.hpp"
+#include "metrics_endpoint.hpp"
 #include "passwd.hpp"
 #include "user_set.hpp"
 #include "users_file.hpp"
@@ -154,6 +156,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-file", log_file,
                  "log to FILE instead of standard error; reopened on SIGHUP and SIGUSR1");
   app.add_flag("--syslog", use_syslog, "log to syslog (facility daemon) instead of standard error");
+  std::string metrics_address;
+  app.add_option("--metrics", metrics_address,
+                 "serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9121; "
+                 "default: off)");
   app.footer(
       "Subcommand:\n  cppftpd passwd [--method yescrypt|sha512]\n"
       "      print a crypt(3) hash of a password (read without echo, or from standard input)\n"
@@ -183,6 +189,14 @@ int main(int argc, char** argv) {
 
   if (tls || !certfile.empty() || !keyfile.empty() || tls_control_required || tls_data_required) {
     return fail("FTPS (--tls and its options) is not available in this version of cppftpd");
+  }
+  std::optional<asio::ip::tcp::endpoint> metrics_endpoint;
+  if (!metrics_address.empty()) {
+    try {
+      metrics_endpoint = cppftpd::cli::parse_listen_address(metrics_address);
+    } catch (const std::invalid_argument& e) {
+      return fail(std::string("--metrics: ") + e.what());
+    }
   }
   if (use_syslog && !log_file.empty()) return fail("--syslog and --log-file exclude each other");
   if (!username.empty() && password.empty()) {
@@ -314,6 +328,8 @@ int main(int argc, char** argv) {
     users.session_ended(event.user);
   };
   if (transfer_log) cppftpd::cli::add_transfer_log_hooks(hooks, transfer_log);
+  cppftpd::cli::Metrics metrics;
+  if (metrics_endpoint) metrics.add_hooks(hooks);
   try {
     cppftpd::Server server(config, users, hooks);
     // SIGHUP: a new generation of users, or none if anything in it is wrong.
@@ -321,13 +337,29 @@ int main(int argc, char** argv) {
       try {
         auto next = load_users();
         users.replace(next);
+        metrics.count_reload(true);
         spdlog::info("reload: users loaded{}{}{}{}", config_path.empty() ? "" : " from ",
                      config_path, users_path.empty() ? "" : " and ", users_path);
       } catch (const cppftpd::cli::ConfigError& e) {
+        metrics.count_reload(false);
         spdlog::error("reload failed, keeping the previous users: {}", e.what());
       }
     };
     cppftpd::cli::DaemonLoop daemon(reload, reopen);
+    if (metrics_endpoint) {
+      try {
+        auto endpoint = std::make_shared<cppftpd::cli::MetricsEndpoint>(daemon.context(),
+                                                                        *metrics_endpoint, metrics);
+        const auto bound = endpoint->local_endpoint();
+        daemon.keep(endpoint);
+        spdlog::info("metrics: http://{}/metrics",
+                     bound.address().is_v6()
+                         ? fmt::format("[{}]:{}", bound.address().to_string(), bound.port())
+                         : fmt::format("{}:{}", bound.address().to_string(), bound.port()));
+      } catch (const std::system_error& e) {
+        return fail("--metrics " + metrics_address + ": " + e.what());
+      }
+    }
     daemon.start();
     spdlog::info(">>> starting FTP server on {}:{}, pid={} <<<",
                  interface.empty() ? std::string("::") : interface, server.port(), ::getpid());
@@ -336,6 +368,7 @@ int main(int argc, char** argv) {
     spdlog::info("masquerade (NAT) address: {}", nat_address.empty() ? "None" : nat_address);
     spdlog::info("passive ports: {}", range_text.empty() ? "None" : range_text);
     server.run();
+    daemon.stop();
     spdlog::info(">>> FTP server stopped <<<");
   } catch (const std::exception& e) {
     return fail(e.what());

@@ -45,6 +45,10 @@ struct EventHooks {
   std::function<void(const TransferEvent&)> on_incomplete_file_sent;
   /// STOR/APPE/STOU ended early; the partial file is kept, bytes = what arrived.
   std::function<void(const TransferEvent&)> on_incomplete_file_received;
+  /// A reply was queued, with its code (e.g. 226): for counters. It runs for
+  /// every reply of every session, so it must be trivial (an atomic
+  /// increment); what it throws is ignored without a log line.
+  std::function<void(int code)> on_reply;
 };
 
 }  // namespace cppftpd
