@@ -8,6 +8,8 @@
 #include "metrics.hpp"
 #include "metrics_endpoint.hpp"
 #include "passwd.hpp"
+#include "pidfile.hpp"
+#include "socket_activation.hpp"
 #include "user_set.hpp"
 #include "users_file.hpp"
 #include "xferlog.hpp"
@@ -160,6 +162,9 @@ int main(int argc, char** argv) {
   app.add_option("--metrics", metrics_address,
                  "serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9121; "
                  "default: off)");
+  std::string pidfile_path;
+  app.add_option("--pidfile", pidfile_path,
+                 "write the process id to FILE once listening; removed on exit");
   app.footer(
       "Subcommand:\n  cppftpd passwd [--method yescrypt|sha512]\n"
       "      print a crypt(3) hash of a password (read without echo, or from standard input)\n"
@@ -293,6 +298,12 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  try {
+    if (const auto fd = cppftpd::cli::socket_from_systemd()) config.listen_fd = *fd;
+  } catch (const std::runtime_error& e) {
+    return fail(e.what());
+  }
+
   raise_descriptor_limit();
   std::function<void()> reopen_log;
   try {
@@ -332,6 +343,17 @@ int main(int argc, char** argv) {
   if (metrics_endpoint) metrics.add_hooks(hooks);
   try {
     cppftpd::Server server(config, users, hooks);
+    if (config.listen_fd >= 0) {
+      spdlog::info("accepting on the socket passed by systemd (descriptor {})", config.listen_fd);
+    }
+    std::optional<cppftpd::cli::PidFile> pidfile;
+    if (!pidfile_path.empty()) {
+      try {
+        pidfile.emplace(pidfile_path);
+      } catch (const std::runtime_error& e) {
+        return fail(std::string("--pidfile: ") + e.what());
+      }
+    }
     // SIGHUP: a new generation of users, or none if anything in it is wrong.
     auto reload = [&] {
       try {

@@ -7,6 +7,7 @@
 #include "protocol/reply.hpp"
 #include "server/connection_limiter.hpp"
 #include "session/session.hpp"
+#include "sys/inherited_socket.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -91,7 +92,11 @@ class Server::Impl {
                                  ? config_.threads
                                  : std::max(1U, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
-    open_acceptors();
+    if (config_.listen_fd >= 0) {
+      adopt_acceptor(config_.listen_fd);
+    } else {
+      open_acceptors();
+    }
     if (config_.handle_signals) {
       // Installed now, before anyone can announce the server as started: a
       // signal that arrives before run() still stops it cleanly.
@@ -204,6 +209,20 @@ class Server::Impl {
       port_ = acceptor.local_endpoint().port();
       acceptors_.push_back(std::move(acceptor));
     }
+  }
+
+  // Socket activation: accept on a listening socket someone else bound.
+  void adopt_acceptor(int fd) {
+    std::error_code ec;
+    const int family = sys::listening_tcp_family(fd, ec);
+    tcp::acceptor acceptor(workers_[0]->context);
+    if (!ec) acceptor.assign(family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+    if (ec) {
+      throw std::system_error(
+          ec, fmt::format("descriptor {} is not a listening TCP socket to accept on", fd));
+    }
+    port_ = acceptor.local_endpoint().port();
+    acceptors_.push_back(std::move(acceptor));
   }
 
   Worker& next_worker() {
