@@ -165,6 +165,9 @@ int main(int argc, char** argv) {
   std::string pidfile_path;
   app.add_option("--pidfile", pidfile_path,
                  "write the process id to FILE once listening; removed on exit");
+  bool atomic_uploads = false;
+  app.add_flag("--atomic-uploads", atomic_uploads,
+               "STOR writes to a hidden temporary file, renamed over the target once complete");
   app.footer(
       "Subcommand:\n  cppftpd passwd [--method yescrypt|sha512]\n"
       "      print a crypt(3) hash of a password (read without echo, or from standard input)\n"
@@ -342,7 +345,11 @@ int main(int argc, char** argv) {
   cppftpd::cli::Metrics metrics;
   if (metrics_endpoint) metrics.add_hooks(hooks);
   try {
-    cppftpd::Server server(config, users, hooks);
+    std::unique_ptr<cppftpd::Filesystem> filesystem;  // null: the local disk
+    if (atomic_uploads) {
+      filesystem = cppftpd::make_atomic_upload_filesystem(cppftpd::make_local_filesystem());
+    }
+    cppftpd::Server server(config, users, std::move(filesystem), hooks);
     if (config.listen_fd >= 0) {
       spdlog::info("accepting on the socket passed by systemd (descriptor {})", config.listen_fd);
     }

@@ -51,6 +51,11 @@ class FileWriter {
   virtual Status write(std::span<const char> data) = 0;
   /// Flushes and closes; reports a late error (e.g. ENOSPC on close).
   virtual Status close() = 0;
+  /// Called once the whole upload arrived, after close() and before the
+  /// 226 reply; an error here turns the reply into 451/452. A writer that
+  /// stages its data (atomic uploads) publishes it here; by default there
+  /// is nothing to do.
+  virtual Status commit() { return {}; }
 };
 
 /// How STOR/APPE/STOU open their target.
@@ -95,5 +100,13 @@ class Filesystem {
 /// The local disk, each tree confined by the kernel to its home directory
 /// (openat2 with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS).
 std::unique_ptr<Filesystem> make_local_filesystem();
+
+/// Wraps `inner` for atomic uploads: STOR (WriteMode::truncate at offset 0)
+/// writes to a hidden temporary name in the target's directory
+/// (".cppftpd-upload-<random>.part") and renames it over the target only when
+/// the upload completed (FileWriter::commit()); a broken or aborted upload
+/// leaves the previous file untouched and removes the temporary. APPE, STOU
+/// and a resumed STOR (REST) write in place, as without the wrapper.
+std::unique_ptr<Filesystem> make_atomic_upload_filesystem(std::unique_ptr<Filesystem> inner);
 
 }  // namespace cppftpd

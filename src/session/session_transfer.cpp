@@ -70,6 +70,11 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
     socket->close(ignored);
   }
 
+  // A staged upload (atomic uploads) is published only when all of it came.
+  if (connected && job->writer && result.ok() && !active.aborted && !active.stalled) {
+    if (const Status published = job->writer->commit()) result = PumpResult::storage(published);
+  }
+
   // RFC 959 4.2: 226 when the transfer completed and the data connection is
   // closed; 425 when it could not be opened; 426 when it broke or was
   // aborted; 451 for a local error; 452 when storage ran out.
