@@ -168,6 +168,14 @@ int main(int argc, char** argv) {
   bool atomic_uploads = false;
   app.add_flag("--atomic-uploads", atomic_uploads,
                "STOR writes to a hidden temporary file, renamed over the target once complete");
+  std::uint64_t max_download_rate = 0;
+  std::uint64_t max_upload_rate = 0;
+  app.add_option("--max-download-rate", max_download_rate,
+                 "most bytes/s of one download (pyftpdlib's write_limit; default 0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-upload-rate", max_upload_rate,
+                 "most bytes/s of one upload (pyftpdlib's read_limit; default 0: no limit)")
+      ->check(CLI::NonNegativeNumber);
   app.footer(
       "Subcommand:\n  cppftpd passwd [--method yescrypt|sha512]\n"
       "      print a crypt(3) hash of a password (read without echo, or from standard input)\n"
@@ -237,6 +245,8 @@ int main(int argc, char** argv) {
   config.max_connections_per_ip = max_cons_per_ip;
   config.max_login_attempts = max_login_attempts;
   config.log_commands = debug;
+  config.max_download_rate = max_download_rate;
+  config.max_upload_rate = max_upload_rate;
 
   std::error_code ec;
   const std::string home =

@@ -50,6 +50,8 @@ std::optional<Account> ReloadableAuthorizer::authenticate(std::string_view user,
       return std::nullopt;
     }
   }
+  account->max_download_rate = limits->second.max_download_rate;
+  account->max_upload_rate = limits->second.max_upload_rate;
   return account;
 }
 

@@ -14,8 +14,10 @@ namespace cppftpd::cli {
 
 /// Limits of one user beyond its password and permissions.
 struct UserLimits {
-  unsigned max_sessions = 0;  ///< logged-in sessions at once; 0: no limit
-  bool enabled = true;        ///< false: the user cannot log in
+  unsigned max_sessions = 0;            ///< logged-in sessions at once; 0: no limit
+  bool enabled = true;                  ///< false: the user cannot log in
+  std::uint64_t max_download_rate = 0;  ///< bytes/s of one download; 0: the server's
+  std::uint64_t max_upload_rate = 0;    ///< bytes/s of one upload; 0: the server's
 };
 
 /// One generation of accounts; never modified once published (the

@@ -9,9 +9,10 @@ namespace cppftpd::cli {
 
 namespace {
 
-constexpr std::string_view kUserKeys[] = {"name",      "password_hash", "home",
-                                          "perms",     "max_sessions",  "enabled",
-                                          "msg_login", "msg_quit",      "overrides"};
+constexpr std::string_view kUserKeys[] = {
+    "name",         "password_hash",     "home",           "perms",
+    "max_sessions", "enabled",           "msg_login",      "msg_quit",
+    "overrides",    "max_download_rate", "max_upload_rate"};
 constexpr std::string_view kOverrideKeys[] = {"directory", "perms", "recursive"};
 
 template <std::size_t N>
@@ -61,6 +62,14 @@ class EntryReader {
       fail(*node, key, "expected an integer from 0 to 100000");
     }
     return static_cast<unsigned>(i->get());
+  }
+
+  std::uint64_t rate(const std::string& key) const {
+    const toml::node* node = entry_.get(key);
+    if (node == nullptr) return 0;
+    const auto* i = node->as_integer();
+    if (i == nullptr || i->get() < 0) fail(*node, key, "expected bytes per second (0: no limit)");
+    return static_cast<std::uint64_t>(i->get());
   }
 
  private:
@@ -140,6 +149,8 @@ std::vector<UserSpec> read_users(const toml::table& table, const std::string& pa
     spec.perms = reader.string("perms", false, spec.perms);
     spec.max_sessions = reader.count("max_sessions");
     spec.enabled = reader.boolean("enabled", true);
+    spec.max_download_rate = reader.rate("max_download_rate");
+    spec.max_upload_rate = reader.rate("max_upload_rate");
     spec.msg_login = reader.string("msg_login", false, spec.msg_login);
     spec.msg_quit = reader.string("msg_quit", false, spec.msg_quit);
     if (const toml::node* overrides = entry.get("overrides")) {
@@ -164,7 +175,8 @@ void add_to(UserSet& users, const UserSpec& spec) {
   } catch (const std::invalid_argument& e) {
     throw ConfigError(spec.origin + "user '" + spec.name + "': " + e.what());
   }
-  users.limits[spec.name] = UserLimits{spec.max_sessions, spec.enabled};
+  users.limits[spec.name] =
+      UserLimits{spec.max_sessions, spec.enabled, spec.max_download_rate, spec.max_upload_rate};
 }
 
 }  // namespace cppftpd::cli

@@ -9,6 +9,8 @@
 //   perms = "elradfmwMT"             # default "elr"
 //   max_sessions = 2                 # default 0: no limit
 //   enabled = true                   # default true
+//   max_download_rate = 1048576      # bytes/s per download; default: the server's
+//   max_upload_rate = 1048576        # bytes/s per upload; default: the server's
 //   msg_login = "Welcome."           # optional 230 text
 //   msg_quit = "Bye."                # optional 221 text
 //   overrides = [ { directory = "/incoming", perms = "elrw", recursive = true } ]
@@ -43,6 +45,8 @@ struct UserSpec {
   std::vector<DirectoryOverride> overrides;
   unsigned max_sessions = 0;
   bool enabled = true;
+  std::uint64_t max_download_rate = 0;  ///< bytes/s; 0: the server's (--max-download-rate)
+  std::uint64_t max_upload_rate = 0;
   std::string msg_login = "Login successful.";
   std::string msg_quit = "Goodbye.";
 };

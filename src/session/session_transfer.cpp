@@ -54,7 +54,15 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
   if (socket && !active.aborted) {
     connected = true;
     active.socket = &*socket;
-    const PumpOptions options{job->ascii, config_.use_sendfile};
+    // A per-account rate wins over the server's; 0 is no limit.
+    const std::uint64_t rate = job->reader
+                                   ? (account_->max_download_rate != 0 ? account_->max_download_rate
+                                                                       : config_.max_download_rate)
+                                   : (account_->max_upload_rate != 0 ? account_->max_upload_rate
+                                                                     : config_.max_upload_rate);
+    std::optional<Throttle> throttle;
+    if (rate != 0 && (job->reader || job->writer)) throttle.emplace(rate);
+    const PumpOptions options{job->ascii, config_.use_sendfile, throttle ? &*throttle : nullptr};
     if (job->reader) {
       result =
           co_await send_file(*socket, *job->reader, options, transfer_buffer_, active.progress);

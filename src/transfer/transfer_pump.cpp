@@ -72,14 +72,16 @@ asio::awaitable<PumpResult> send_with_sendfile(tcp::socket& socket, int file_fd,
 
 asio::awaitable<PumpResult> send_file(tcp::socket& socket, FileReader& reader, PumpOptions options,
                                       std::vector<char>& buffer, TransferProgress& progress) {
-  if (options.sendfile && !options.ascii && reader.native_handle() >= 0) {
+  if (options.sendfile && !options.ascii && !options.throttle && reader.native_handle() >= 0) {
     co_return co_await send_with_sendfile(socket, reader.native_handle(), progress);
   }
   buffer.resize(limits::kTransferBuffer);
   protocol::AsciiEncoder encoder;
   std::string converted;
+  const std::size_t window =
+      options.throttle ? options.throttle->chunk(buffer.size()) : buffer.size();
   for (;;) {
-    auto got = reader.read(buffer);
+    auto got = reader.read({buffer.data(), window});
     if (!got) co_return PumpResult::storage(got.error());
     if (*got == 0) co_return PumpResult{};
     std::string_view chunk(buffer.data(), *got);
@@ -90,6 +92,7 @@ asio::awaitable<PumpResult> send_file(tcp::socket& socket, FileReader& reader, P
     }
     auto result = co_await write_all(socket, chunk, progress);
     if (!result.ok()) co_return result;
+    if (options.throttle) co_await options.throttle->pace(chunk.size());
   }
 }
 
@@ -105,12 +108,15 @@ asio::awaitable<PumpResult> receive_file(tcp::socket& socket, FileWriter& writer
   protocol::AsciiDecoder decoder;
   std::string converted;
   PumpResult result;
+  const std::size_t window =
+      options.throttle ? options.throttle->chunk(buffer.size()) : buffer.size();
   for (;;) {
     std::error_code ec;
-    const std::size_t got =
-        co_await socket.async_read_some(asio::buffer(buffer), asio::redirect_error(kAwait, ec));
+    const std::size_t got = co_await socket.async_read_some(asio::buffer(buffer.data(), window),
+                                                            asio::redirect_error(kAwait, ec));
     if (got > 0) {
       progress.add(got);
+      if (options.throttle) co_await options.throttle->pace(got);
       std::string_view chunk(buffer.data(), got);
       if (options.ascii) {
         converted.clear();

@@ -3,6 +3,8 @@
 
 #include <cppftpd/filesystem.hpp>
 
+#include "transfer/throttle.hpp"
+
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 
@@ -41,6 +43,7 @@ struct PumpResult {
 struct PumpOptions {
   bool ascii = false;     ///< TYPE A: convert line endings (RFC 959 3.1.1.1)
   bool sendfile = true;   ///< allow sendfile(2) when the reader has a kernel fd
+  Throttle* throttle = nullptr;  ///< paces the copy (then without sendfile); null: full speed
 };
 
 /// Sends a file (RETR): sendfile(2) for binary local files, else a buffered
