@@ -16,15 +16,17 @@ std::shared_ptr<UserSet> ReloadableAuthorizer::current() const { return users_.l
 void ReloadableAuthorizer::session_started(std::string_view user) {
   const std::lock_guard lock(mutex_);
   auto it = sessions_.find(user);
-  if (it == sessions_.end()) it = sessions_.emplace(std::string(user), 0).first;
-  ++it->second;
+  if (it == sessions_.end()) it = sessions_.emplace(std::string(user), Slots{}).first;
+  if (!it->second.reserved.empty()) it->second.reserved.pop_front();  // the login takes its slot
+  ++it->second.active;
 }
 
 void ReloadableAuthorizer::session_ended(std::string_view user) {
   const std::lock_guard lock(mutex_);
   const auto it = sessions_.find(user);
   if (it == sessions_.end()) return;
-  if (--it->second == 0) sessions_.erase(it);
+  if (it->second.active > 0) --it->second.active;
+  if (it->second.active == 0 && it->second.reserved.empty()) sessions_.erase(it);
 }
 
 std::optional<Account> ReloadableAuthorizer::authenticate(std::string_view user,
@@ -41,14 +43,20 @@ std::optional<Account> ReloadableAuthorizer::authenticate(std::string_view user,
     spdlog::info("login of '{}' refused: the account is disabled", account->name);
     return std::nullopt;
   }
-  if (limits->second.max_sessions != 0) {
+  if (const unsigned most = limits->second.max_sessions; most != 0) {
+    const auto now = std::chrono::steady_clock::now();
     const std::lock_guard lock(mutex_);
-    const auto it = sessions_.find(account->name);
-    if (it != sessions_.end() && it->second >= limits->second.max_sessions) {
+    Slots& slots = sessions_[account->name];
+    // Bounded: at most `most` reservations are ever held.
+    while (!slots.reserved.empty() && slots.reserved.front() + kReservation < now) {
+      slots.reserved.pop_front();
+    }
+    if (slots.active + slots.reserved.size() >= most) {
       spdlog::info("login of '{}' refused: {} sessions already (max_sessions)", account->name,
-                   it->second);
+                   slots.active + slots.reserved.size());
       return std::nullopt;
     }
+    slots.reserved.push_back(now);
   }
   account->max_download_rate = limits->second.max_download_rate;
   account->max_upload_rate = limits->second.max_upload_rate;

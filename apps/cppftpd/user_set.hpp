@@ -5,6 +5,8 @@
 #include <cppftpd/authorizer.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,8 +34,10 @@ struct UserSet {
 /// connection, and their permissions follow the new set (a removed user's
 /// sessions lose every permission). Counts logged-in sessions per user
 /// (session_started/ended, called from the login/logout hooks) to enforce
-/// max_sessions. The check happens at authentication, the count at login,
-/// so two logins racing for the last slot can both get in.
+/// max_sessions: a successful authentication reserves a slot, which the
+/// login then takes, so two logins racing for the last slot cannot both get
+/// in. A reservation that no login takes (the client left in between)
+/// lapses after kReservation.
 class ReloadableAuthorizer final : public Authorizer {
  public:
   explicit ReloadableAuthorizer(std::shared_ptr<UserSet> users);
@@ -54,8 +58,14 @@ class ReloadableAuthorizer final : public Authorizer {
 
   // Read on every command of every session: a lock-free load, no mutex.
   std::atomic<std::shared_ptr<UserSet>> users_;
+  /// How long an authentication holds a slot for its login.
+  static constexpr std::chrono::seconds kReservation{30};
+  struct Slots {
+    unsigned active = 0;                                         // logged in
+    std::deque<std::chrono::steady_clock::time_point> reserved;  // authenticated, not yet in
+  };
   std::mutex mutex_;  // guards sessions_
-  std::map<std::string, unsigned, std::less<>> sessions_;
+  std::map<std::string, Slots, std::less<>> sessions_;
 };
 
 }  // namespace cppftpd::cli

@@ -149,6 +149,31 @@ class UsersTest(fx.ServerTestCase):
         third.quit()
         self.ftp(server, "alice", "alicepass")
 
+    def test_max_sessions_under_concurrent_logins(self):
+        import threading
+        config = self.write("c.toml", self.standard_users(alice_extra="max_sessions = 2\n"))
+        server = self.start_server(["--config", config])
+        results = []
+        barrier = threading.Barrier(6, timeout=TIMEOUT)
+
+        def attempt():
+            ftp = ftplib.FTP(timeout=TIMEOUT)
+            self.addCleanup(ftp.close)
+            ftp.connect("127.0.0.1", server.port)
+            barrier.wait()  # all six send USER/PASS together
+            try:
+                ftp.login("alice", "alicepass")
+                results.append("ok")
+            except ftplib.error_perm:
+                results.append("refused")
+
+        threads = [threading.Thread(target=attempt) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=TIMEOUT)
+        self.assertEqual(sorted(results), ["ok"] * 2 + ["refused"] * 4)
+
     def test_anonymous_entry(self):
         pub = os.path.join(self.dir, "pub")
         os.makedirs(pub)
