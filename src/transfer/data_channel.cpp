@@ -99,10 +99,25 @@ asio::awaitable<Result<tcp::socket>> DataChannel::open(const asio::ip::address& 
       acceptor.cancel(ignored);
     });
     const auto expected = protocol::unmap(control_peer);
+    std::error_code mode_error;
+    acceptor.non_blocking(true, mode_error);
     for (;;) {
+      // Wait for a connection, then take it here: it stays in the kernel's
+      // accept queue until this coroutine runs, so connection_pending() sees
+      // it all along. (An async_accept takes it off the queue in the reactor
+      // and resumes later: a QUIT handled in between saw neither a queued
+      // connection nor a transfer socket, and cut a transfer that had come.)
       std::error_code ec;
-      tcp::socket socket =
-          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      co_await acceptor.async_wait(tcp::acceptor::wait_read,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket(executor_);
+      if (!ec) {
+        acceptor.accept(socket, ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again ||
+            ec == asio::error::connection_aborted) {
+          continue;  // gone before we took it: wait for the next
+        }
+      }
       if (ec) {
         accepting_ = nullptr;
         deadline.cancel();
