@@ -64,8 +64,8 @@ GiB = 1 << 30
 
 FULL = dict(
     big=1 * GiB, small=10 * MiB, rounds=3, swarm_small=300, swarm_large=1000,
-    idle=10000, idle_inflight=1000, login_limit=60.0, transfer_limit=120.0,
-    idle_login_limit=120.0, tmpfs="15g", overall=30 * 60,
+    idle=10000, idle_inflight=1000, login_limit=30.0, transfer_limit=120.0,
+    idle_login_limit=90.0, tmpfs="15g", overall=30 * 60,
 )
 QUICK = dict(
     big=64 * MiB, small=1 * MiB, rounds=2, swarm_small=30, swarm_large=100,
@@ -74,7 +74,7 @@ QUICK = dict(
 )
 ALL_SERVERS = ["cppftpd", "vsftpd", "proftpd", "pure-ftpd", "pyftpdlib"]
 TLS_SERVERS = ["cppftpd", "vsftpd", "pure-ftpd"]  # ProFTPD's mod_tls is another package
-ALL_GROUPS = ["single", "swarm300", "swarm1000", "idle10k", "tls"]
+ALL_GROUPS = ["single", "tls", "swarm300", "swarm1000", "idle10k"]
 FORKING = {"vsftpd", "proftpd", "pure-ftpd"}
 
 
@@ -552,7 +552,7 @@ idle_session_timeout=600
 data_connection_timeout=600
 delay_failed_login=0
 {tls if self.tls else "ssl_enable=NO"}
-""")
+""" + getattr(self, "extra", ""))
         return ["vsftpd", str(conf)], {}
 
 
@@ -743,11 +743,11 @@ class SwarmClient:
     all of them at once and answers one JSON line."""
 
     def __init__(self, ftpload: Path, server: Server, clients: int, inflight: int,
-                 phase_limit: float):
+                 phase_limit: float, login_limit: float):
         self.phase_limit = phase_limit
         argv = [str(ftpload), "swarm", "--host", HOST, "--port", str(server.port),
                 "--user", ACCOUNT, "--pass", server.env.password, "--clients", str(clients),
-                "--phase-limit", str(phase_limit)]
+                "--phase-limit", str(phase_limit), "--login-limit", str(login_limit)]
         if inflight:
             argv += ["--inflight", str(inflight)]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -886,9 +886,12 @@ class Bench:
     # --- swarms ----------------------------------------------------------------------------
 
     def swarm_phase(self, swarm: SwarmClient, metric: str, server: Server, command: str,
-                    timeout: float | None = None) -> dict:
+                    wanted: int, timeout: float | None = None) -> dict:
+        """One command on every live session. Its failures count every session of the swarm
+        that did not complete it, those lost in earlier phases (a failed login) included."""
         r = swarm.ask(command, timeout)
-        entry = {"value": r.get("seconds"), "ok": r.get("ok"), "failed": r.get("failed", 0),
+        entry = {"value": r.get("seconds"), "ok": r.get("ok"),
+                 "failed": max(0, wanted - (r.get("ok") or 0)), "failed_here": r.get("failed", 0),
                  "errors": r.get("errors", {}), "client_cpu_s": r.get("client_cpu_s"),
                  "p50_ms": r.get("p50_ms"), "max_ms": r.get("max_ms")}
         if "error" in r:
@@ -904,9 +907,9 @@ class Bench:
         sz = self.sizes
         tag = "300" if n == sz["swarm_small"] else "1000"
         base_kib, base_procs = tree_pss_kib(server.pid)
-        swarm = SwarmClient(self.ftpload, server, n, 0, sz["transfer_limit"])
+        swarm = SwarmClient(self.ftpload, server, n, 0, sz["transfer_limit"], sz["login_limit"])
         try:
-            r = swarm.answer(sz["login_limit"] + 30)
+            r = swarm.answer(sz["login_limit"] + 60)
             self.record(f"login_{tag}", name, {
                 "value": r["seconds"], "ok": r["ok"], "failed": r["failed"],
                 "errors": r["errors"], "client_cpu_s": r["client_cpu_s"],
@@ -918,12 +921,11 @@ class Bench:
                 "value": round((kib - base_kib) / held, 1) if held else None,
                 "total_kib": kib, "baseline_kib": base_kib, "clients": held,
                 "processes": procs, "baseline_processes": base_procs, "failed": 0})
-            swarm.phase_limit = sz["transfer_limit"]
             if tag == "1000":
                 self.record("retr_1g_idle", name, self.ftpload_single(server, "get"))
                 self.record("stor_1g_idle", name, self.ftpload_single(server, "put"))
             cpu0 = server.cpu_seconds()
-            self.swarm_phase(swarm, f"retr_{tag}", server, f"retr f10m.bin {sz['small']}")
+            self.swarm_phase(swarm, f"retr_{tag}", server, f"retr f10m.bin {sz['small']}", n)
             self.results[f"retr_{tag}"][name][-1]["server_cpu_s"] = round(server.cpu_seconds() - cpu0, 2)
             need = n * sz["small"] + 512 * MiB
             free = shutil.disk_usage(self.env.mount).free
@@ -934,11 +936,11 @@ class Bench:
             else:
                 cpu0 = server.cpu_seconds()
                 self.swarm_phase(swarm, f"stor_{tag}", server,
-                                 f"stor upload/swarm {sz['small']} {self.env.small}")
+                                 f"stor upload/swarm {sz['small']} {self.env.small}", n)
                 self.results[f"stor_{tag}"][name][-1]["server_cpu_s"] = round(server.cpu_seconds() - cpu0, 2)
                 self.check_swarm_uploads(name, f"stor_{tag}", sz["small"])
             self.env.clean_uploads()
-            self.swarm_phase(swarm, f"quit_{tag}", server, "quit")
+            self.swarm_phase(swarm, f"quit_{tag}", server, "quit", n)
         finally:
             swarm.close()
             self.env.clean_uploads()
@@ -956,7 +958,8 @@ class Bench:
         sz = self.sizes
         n = sz["idle"]
         base_kib, _ = tree_pss_kib(server.pid)
-        swarm = SwarmClient(self.ftpload, server, n, sz["idle_inflight"], sz["idle_login_limit"])
+        swarm = SwarmClient(self.ftpload, server, n, sz["idle_inflight"], sz["transfer_limit"],
+                            sz["idle_login_limit"])
         guard_note: list[str] = []
         stop_guard = threading.Event()
         pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
@@ -976,7 +979,7 @@ class Bench:
         threading.Thread(target=guard, daemon=True).start()
         try:
             try:
-                r = swarm.answer(sz["idle_login_limit"] + 30)
+                r = swarm.answer(sz["idle_login_limit"] + 60)
             except RuntimeError as e:
                 self.record("idle_held", name, {"value": 0, "failed": n,
                                                 "error": guard_note[0] if guard_note else str(e)})
@@ -997,9 +1000,12 @@ class Bench:
                 "processes": procs, "failed": 0})
             one = swarm.ask("login1 5", 200)
             lat = one.get("login_ms", [])
-            self.record("idle_new_login_ms", name, {
-                "value": round(statistics.median(lat), 2) if lat else None,
-                "all_ms": lat, "failed": one.get("failed", 0), "errors": one.get("errors", {})})
+            entry = {"value": round(statistics.median(lat), 2) if lat else None,
+                     "all_ms": lat, "failed": one.get("failed", 0), "errors": one.get("errors", {})}
+            if not lat:
+                entry["error"] = "no new client logged in: " + ", ".join(
+                    f"{k} ({v})" for k, v in one.get("errors", {}).items())
+            self.record("idle_new_login_ms", name, entry)
             self.record("retr_1g_10k", name, self.ftpload_single(server, "get"))
             self.record("stor_1g_10k", name, self.ftpload_single(server, "put"))
         finally:
@@ -1185,6 +1191,12 @@ def render_report(meta: dict, bench: Bench, names: list[str]) -> tuple[str, dict
     add = lines.append
     add(f"# cppftpd benchmark, {meta['date']}{' (QUICK: sizes too small to mean anything)' if meta['quick'] else ''}")
     add("")
+    if meta["quick"]:
+        sz = meta["sizes"]
+        add(f"Quick mode: the rows say 300, 1000, 10,000 clients, 1 GiB and 10 MiB; this run used "
+            f"{sz['swarm_small']}, {sz['swarm_large']}, {sz['idle']} clients, "
+            f"{sz['big'] // MiB} MiB and {sz['small'] // MiB} MiB.")
+        add("")
     add(f"Harness `bench/harness.py` (issue 6): {meta['rounds']} interleaved rounds, medians; "
         f"all traffic on 127.0.0.1, the file tree on tmpfs; every server checks the same "
         f"SHA-512-crypt (`$6$`, 5000 rounds) password at login. The run took "

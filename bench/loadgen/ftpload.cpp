@@ -11,8 +11,9 @@
 //       one session, one STOR of N bytes of FILE (plain: sendfile(2) from the page cache, so
 //       the client copies nothing; TLS: SSL_write from a 1 MiB buffer). MiB/s to the 226.
 //   ftpload swarm --port P --user U --pass W --clients N [--inflight K] [--phase-limit S]
+//                 [--login-limit S]
 //       N sessions, connected and logged in at once (at most K connecting at a time; default
-//       all); then reads commands from standard input, one a line, each run by every live
+//       all), within --login-limit seconds (default: the phase limit); then reads commands from standard input, one a line, each run by every live
 //       session at once, and prints one JSON line per command:
 //         retr FILE BYTES        PASV + RETR FILE, read to EOF, 226
 //         stor PREFIX BYTES SRC  PASV + STOR PREFIX-<i> with BYTES of SRC (sendfile), 226
@@ -83,6 +84,7 @@ struct Options {
   int clients = 1;
   int inflight = 0;  // 0: all at once
   double phase_limit = 120.0;
+  double login_limit = 0;  // 0: the phase limit
   double io_timeout = 60.0;
 };
 
@@ -589,7 +591,8 @@ class Swarm {
   // Runs `body(i)` for every session selected, at most `inflight` at a time, within the phase
   // limit; a session whose body fails (or that the limit cuts) is closed and marked dead.
   template <typename Body>
-  PhaseStats run_phase(const std::vector<std::size_t>& who, int inflight, Body body) {
+  PhaseStats run_phase(const std::vector<std::size_t>& who, int inflight, Body body,
+                       double seconds = 0) {
     PhaseStats st;
     std::size_t next = 0;
     std::size_t running = 0;
@@ -597,7 +600,8 @@ class Swarm {
     // Sessions of this phase still in their body: the only ones the limit cuts.
     std::vector<char> busy(sessions_.size(), 0);
     asio::steady_timer limit(io_);
-    limit.expires_after(std::chrono::milliseconds(static_cast<long>(o_.phase_limit * 1000)));
+    limit.expires_after(std::chrono::milliseconds(
+        static_cast<long>((seconds > 0 ? seconds : o_.phase_limit) * 1000)));
     limit.async_wait([&](const asio::error_code& ec) {
       if (ec) return;
       expired = true;
@@ -688,7 +692,7 @@ class Swarm {
         SwarmClient c(s, o_);
         co_await c.connect_login();
         s.alive = true;
-      });
+      }, o_.login_limit);
       report("login", st, seconds_since(start), cpu_seconds() - cpu0);
     }
     std::string line;
@@ -853,6 +857,7 @@ Options parse(int argc, char** argv) {
     else if (key == "--clients") o.clients = std::stoi(value);
     else if (key == "--inflight") o.inflight = std::stoi(value);
     else if (key == "--phase-limit") o.phase_limit = std::stod(value);
+    else if (key == "--login-limit") o.login_limit = std::stod(value);
     else if (key == "--io-timeout") o.io_timeout = std::stod(value);
     else usage("unknown option " + key);
   }
