@@ -40,6 +40,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -876,6 +877,8 @@ Options parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // sendfile(2) to a data socket the server has closed raises SIGPIPE: an error, not a death.
+  std::signal(SIGPIPE, SIG_IGN);
   const Options options = parse(argc, argv);
   if (options.mode == "probe") return probe();
   if (options.mode == "get" || options.mode == "put") return single_stream(options);
