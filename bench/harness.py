@@ -1423,7 +1423,7 @@ def main() -> int:
     ap.add_argument("--ceiling", required=True)
     ap.add_argument("--out", help="report path (default bench/results/<date>.md)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
-    ap.add_argument("--quiet-wait", type=float, default=5.0,
+    ap.add_argument("--quiet-wait", type=float, default=2.0,
                     help="before each server, wait up to this long for the machine to be idle")
     args = ap.parse_args()
     if os.geteuid() != 0:
