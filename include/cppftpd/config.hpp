@@ -91,6 +91,8 @@ struct ServerConfig {
   bool use_localtime = false;
   /// Use sendfile(2) for binary downloads from local files.
   bool use_sendfile = true;
+  /// Use splice(2) for binary uploads to local files (socket -> pipe -> file).
+  bool use_splice = true;
   /// Log every command and reply (passwords masked).
   bool log_commands = false;
   /// Event-loop threads; 0: one per core.

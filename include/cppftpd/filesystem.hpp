@@ -19,17 +19,17 @@ enum class FileType { regular, directory, symlink, other };
 
 /// Metadata of one entry, as listings (LIST, MLSD, STAT) and SIZE/MDTM need it.
 struct FileInfo {
-  std::string name;            ///< the entry's own name (no '/')
+  std::string name;  ///< the entry's own name (no '/')
   FileType type = FileType::other;
-  std::uint64_t size = 0;      ///< bytes
-  std::time_t mtime = 0;       ///< last modification, seconds since the epoch (UTC)
-  std::uint32_t mode = 0;      ///< permission bits (07777), as st_mode & 07777
+  std::uint64_t size = 0;  ///< bytes
+  std::time_t mtime = 0;   ///< last modification, seconds since the epoch (UTC)
+  std::uint32_t mode = 0;  ///< permission bits (07777), as st_mode & 07777
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
   std::uint64_t nlink = 1;
-  std::uint64_t device = 0;    ///< with inode: a unique id for MLSD's "unique" fact
+  std::uint64_t device = 0;  ///< with inode: a unique id for MLSD's "unique" fact
   std::uint64_t inode = 0;
-  std::string link_target;     ///< for symlinks, where they point (as stored)
+  std::string link_target;  ///< for symlinks, where they point (as stored)
 };
 
 /// A file open for reading.
@@ -51,6 +51,10 @@ class FileWriter {
   virtual Status write(std::span<const char> data) = 0;
   /// Flushes and closes; reports a late error (e.g. ENOSPC on close).
   virtual Status close() = 0;
+  /// A kernel file descriptor positioned at the write offset, if bytes may be
+  /// put there directly (lets STOR use splice(2)); -1 otherwise. Writes made
+  /// through it count as write()s; close() is still called.
+  virtual int native_handle() const noexcept { return -1; }
 };
 
 /// How STOR/APPE/STOU open their target.

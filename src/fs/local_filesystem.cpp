@@ -126,7 +126,10 @@ class LocalFileReader final : public FileReader {
 
 class LocalFileWriter final : public FileWriter {
  public:
-  explicit LocalFileWriter(sys::UniqueFd fd) noexcept : fd_(std::move(fd)) {}
+  // `append`: opened with O_APPEND, which splice(2) refuses to write to.
+  LocalFileWriter(sys::UniqueFd fd, bool append) noexcept : fd_(std::move(fd)), append_(append) {}
+
+  int native_handle() const noexcept override { return append_ ? -1 : fd_.get(); }
 
   Status write(std::span<const char> data) override {
     if (!fd_) return std::make_error_code(std::errc::bad_file_descriptor);
@@ -153,6 +156,7 @@ class LocalFileWriter final : public FileWriter {
 
  private:
   sys::UniqueFd fd_;
+  bool append_;
 };
 
 }  // namespace
@@ -306,7 +310,8 @@ Result<std::unique_ptr<FileWriter>> LocalFileTree::open_write(const VirtualPath&
     if (::ftruncate(fd->get(), *position) != 0) return last_error();
     if (::lseek(fd->get(), *position, SEEK_SET) < 0) return last_error();
   }
-  return std::unique_ptr<FileWriter>(std::make_unique<LocalFileWriter>(std::move(fd).value()));
+  return std::unique_ptr<FileWriter>(
+      std::make_unique<LocalFileWriter>(std::move(fd).value(), mode == WriteMode::append));
 }
 
 Status LocalFileTree::make_directory(const VirtualPath& path) {

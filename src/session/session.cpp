@@ -42,6 +42,8 @@ Session::Session(asio::ip::tcp::socket control, const SessionServices& services,
   peer_ = control_.remote_endpoint(ec);
   local_ = control_.local_endpoint(ec);
   control_.set_option(asio::ip::tcp::no_delay(true), ec);
+  // Reads wait for readiness, then take what is there (read_control).
+  control_.non_blocking(true, ec);
   sys::set_oob_inline(control_.native_handle());
   implicit_tls_ = implicit_tls && services.tls != nullptr;
   flushed_.notify();
@@ -83,6 +85,7 @@ asio::awaitable<void> Session::command_loop() {
     const auto status = reader_.next(unread_);
     if (status == protocol::LineReader::Status::line) {
       const std::string line = reader_.line();
+      keep_unread();
       co_await dispatch(line);
       continue;
     }
@@ -93,11 +96,21 @@ asio::awaitable<void> Session::command_loop() {
       reply(500, "Command line too long.");
       continue;
     }
+    if (!pipelined_.empty()) std::string().swap(pipelined_);  // all consumed: free it
     std::error_code ec;
-    const std::size_t got = co_await read_control(ec);
-    if (ec || got == 0) co_return;
-    unread_ = std::string_view(read_buffer_.data(), got);
+    const std::string_view got = co_await read_control(ec);
+    if (ec || got.empty()) co_return;
+    unread_ = got;
   }
+}
+
+void Session::keep_unread() {
+  if (unread_.empty()) return;
+  const bool kept = !pipelined_.empty() && unread_.data() >= pipelined_.data() &&
+                    unread_.data() < pipelined_.data() + pipelined_.size();
+  if (kept) return;
+  pipelined_.assign(unread_);
+  unread_ = pipelined_;
 }
 
 asio::awaitable<void> Session::dispatch(const std::string& line) {

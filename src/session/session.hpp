@@ -151,7 +151,10 @@ class Session : public std::enable_shared_from_this<Session> {
   /// the implicit listener). False when it failed: the session must close.
   asio::awaitable<bool> start_control_tls();
   /// Reads or writes the control connection, through TLS once it is on.
-  asio::awaitable<std::size_t> read_control(std::error_code& ec);
+  /// The bytes read stay valid until the session next suspends.
+  asio::awaitable<std::string_view> read_control(std::error_code& ec);
+  /// Moves what is left of unread_ out of the thread's read buffer.
+  void keep_unread();
   asio::awaitable<void> write_control(std::string_view data, std::error_code& ec);
 
   // --- listings (session_listing.cpp) ---
@@ -233,10 +236,15 @@ class Session : public std::enable_shared_from_this<Session> {
   bool protect_data_ = false;  // PROT P
 
   protocol::LineReader reader_;
-  std::array<char, 4096> read_buffer_{};
+  // Bytes read but not yet consumed by reader_. A plain read lands in a
+  // buffer of the worker thread (an idle session holds none); what is left
+  // there when a command is dispatched moves to pipelined_ first, since the
+  // next read on this thread, by any session, overwrites that buffer.
   std::string_view unread_;
-  std::string outbox_;    // replies not yet handed to the socket
-  std::string inflight_;  // replies being written
+  std::string pipelined_;
+  std::unique_ptr<std::array<char, 4096>> tls_read_buffer_;  // while TLS is on
+  std::string outbox_;                                       // replies not yet handed to the socket
+  std::string inflight_;                                     // replies being written
   bool writing_ = false;
   bool closed_ = false;
   bool shutting_down_ = false;

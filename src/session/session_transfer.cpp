@@ -54,7 +54,7 @@ void Session::start_transfer(std::unique_ptr<TransferJob> job) {
 template <typename Stream>
 asio::awaitable<PumpResult> Session::pump(Stream& stream, TransferJob& job,
                                           ActiveTransfer& active) {
-  const PumpOptions options{job.ascii, config_.use_sendfile};
+  const PumpOptions options{job.ascii, config_.use_sendfile, config_.use_splice};
   if (job.reader) {
     co_return co_await send_file(stream, *job.reader, options, transfer_buffer_, active.progress);
   }

@@ -3,6 +3,7 @@
 #include "protocol/ascii.hpp"
 #include "protocol/limits.hpp"
 #include "sys/sendfile.hpp"
+#include "sys/splice.hpp"
 
 #include <asio/post.hpp>
 #include <asio/read.hpp>
@@ -35,6 +36,13 @@ asio::awaitable<PumpResult> write_all(Stream& stream, std::string_view data,
   co_return ec ? PumpResult::network(ec) : PumpResult{};
 }
 
+// Whether an error of sendfile/splice, which do not say which side failed,
+// is the socket's (a client that went away is by far the likelier).
+bool network_side(const std::error_code& error) {
+  return error == std::errc::broken_pipe || error == std::errc::connection_reset ||
+         error == std::errc::not_connected || error == std::errc::connection_aborted;
+}
+
 // Binary download of a kernel file: no copy through user space.
 asio::awaitable<PumpResult> send_with_sendfile(tcp::socket& socket, int file_fd,
                                                TransferProgress& progress) {
@@ -62,11 +70,40 @@ asio::awaitable<PumpResult> send_with_sendfile(tcp::socket& socket, int file_fd,
     // The socket side (EPIPE, ECONNRESET) or the file side (EIO): sendfile
     // does not say which; a closed socket is by far the likelier.
     const auto error = sent.error();
-    if (error == std::errc::broken_pipe || error == std::errc::connection_reset ||
-        error == std::errc::not_connected) {
-      co_return PumpResult::network(error);
+    co_return network_side(error) ? PumpResult::network(error) : PumpResult::storage(error);
+  }
+}
+
+// A splice(2) call moves at most this much; the pipe is asked for as much.
+constexpr std::size_t kSpliceChunk = 1 << 20;
+
+// Binary upload to a kernel file: socket -> pipe -> file, no copy through user
+// space. The pipe is empty between iterations, so splice_in never waits on it.
+asio::awaitable<PumpResult> receive_with_splice(tcp::socket& socket, int file_fd,
+                                                sys::SplicePipe& pipe, TransferProgress& progress) {
+  std::error_code ec;
+  socket.non_blocking(true, ec);
+  if (ec) co_return PumpResult::network(ec);
+  std::uint64_t since_yield = 0;
+  for (;;) {
+    auto moved = pipe.splice_in(socket.native_handle(), pipe.capacity());
+    if (moved) {
+      if (*moved == 0) co_return PumpResult{};  // the client closed: end of file
+      progress.add(*moved);
+      if (auto error = pipe.splice_out(file_fd, *moved)) co_return PumpResult::storage(error);
+      since_yield += *moved;
+      if (since_yield >= kYieldEvery) {
+        since_yield = 0;
+        co_await asio::post(co_await asio::this_coro::executor, kAwait);
+      }
+      continue;
     }
-    co_return PumpResult::storage(error);
+    if (moved.error() == std::errc::resource_unavailable_try_again) {
+      co_await socket.async_wait(tcp::socket::wait_read, asio::redirect_error(kAwait, ec));
+      if (ec) co_return PumpResult::network(ec);
+      continue;
+    }
+    co_return PumpResult::network(moved.error());
   }
 }
 
@@ -109,6 +146,21 @@ asio::awaitable<PumpResult> send_bytes(Stream& stream, std::string_view data,
 template <typename Stream>
 asio::awaitable<PumpResult> receive_file(Stream& stream, FileWriter& writer, PumpOptions options,
                                          std::vector<char>& buffer, TransferProgress& progress) {
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    if (options.splice && !options.ascii && writer.native_handle() >= 0) {
+      auto pipe = sys::SplicePipe::make(kSpliceChunk);
+      if (pipe) {
+        PumpResult result =
+            co_await receive_with_splice(stream, writer.native_handle(), *pipe, progress);
+        // Close even after a failure: what arrived stays on disk for a resume.
+        if (auto status = writer.close(); status && result.ok()) {
+          result = PumpResult::storage(status);
+        }
+        co_return result;
+      }
+      // No pipe (out of descriptors): the copy below still works.
+    }
+  }
   buffer.resize(limits::kTransferBuffer);
   protocol::AsciiDecoder decoder;
   std::string converted;

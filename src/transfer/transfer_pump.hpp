@@ -42,6 +42,7 @@ struct PumpResult {
 struct PumpOptions {
   bool ascii = false;    ///< TYPE A: convert line endings (RFC 959 3.1.1.1)
   bool sendfile = true;  ///< allow sendfile(2) when the reader has a kernel fd
+  bool splice = true;    ///< allow splice(2) when the writer has a kernel fd
 };
 
 /// A data connection protected with TLS (PROT P, RFC 4217 9).
@@ -62,8 +63,9 @@ asio::awaitable<PumpResult> send_bytes(Stream& stream, std::string_view data,
                                        TransferProgress& progress);
 
 /// Receives a file (STOR, APPE, STOU) until the client closes the connection,
-/// then closes the writer. Whatever arrived is kept, even on failure, so the
-/// client can resume with REST.
+/// then closes the writer: splice(2) socket -> pipe -> file for binary
+/// uploads to local files on a plain connection, else through `buffer`. Whatever arrived is kept,
+/// even on failure, so the client can resume with REST.
 template <typename Stream>
 asio::awaitable<PumpResult> receive_file(Stream& stream, FileWriter& writer, PumpOptions options,
                                          std::vector<char>& buffer, TransferProgress& progress);
