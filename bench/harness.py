@@ -64,12 +64,12 @@ GiB = 1 << 30
 
 FULL = dict(
     big=1 * GiB, small=10 * MiB, rounds=3, swarm_small=300, swarm_large=1000,
-    idle=10000, idle_inflight=1000, login_limit=40.0, transfer_limit=120.0,
+    idle=10000, login_inflight=32, login_limit=40.0, transfer_limit=120.0,
     idle_login_limit=90.0, tmpfs="15g", overall=25 * 60,
 )
 QUICK = dict(
     big=64 * MiB, small=1 * MiB, rounds=2, swarm_small=30, swarm_large=100,
-    idle=500, idle_inflight=200, login_limit=20.0, transfer_limit=30.0,
+    idle=500, login_inflight=32, login_limit=20.0, transfer_limit=30.0,
     idle_login_limit=30.0, tmpfs="2g", overall=10 * 60,
 )
 ALL_SERVERS = ["cppftpd", "vsftpd", "proftpd", "pure-ftpd", "pyftpdlib"]
@@ -925,7 +925,8 @@ class Bench:
         tag = "300" if n == sz["swarm_small"] else "1000"
         base_kib, base_procs = tree_pss_kib(server.pid)
         overflows0 = listen_overflows()
-        swarm = SwarmClient(self.ftpload, server, n, 0, sz["transfer_limit"], sz["login_limit"])
+        swarm = SwarmClient(self.ftpload, server, n, sz["login_inflight"], sz["transfer_limit"],
+                            sz["login_limit"])
         try:
             r = swarm.answer(sz["login_limit"] + 60)
             self.record(f"login_{tag}", name, {
@@ -977,7 +978,7 @@ class Bench:
         sz = self.sizes
         n = sz["idle"]
         base_kib, _ = tree_pss_kib(server.pid)
-        swarm = SwarmClient(self.ftpload, server, n, sz["idle_inflight"], sz["transfer_limit"],
+        swarm = SwarmClient(self.ftpload, server, n, sz["login_inflight"], sz["transfer_limit"],
                             sz["idle_login_limit"])
         guard_note: list[str] = []
         stop_guard = threading.Event()
@@ -1228,7 +1229,8 @@ def render_report(meta: dict, bench: Bench, names: list[str]) -> tuple[str, dict
         add("")
     add(f"Harness `bench/harness.py` (issue 6): {meta['rounds']} interleaved rounds, medians; "
         f"all traffic on 127.0.0.1, the file tree on tmpfs; every server checks the same "
-        f"SHA-512-crypt (`$6$`, 5000 rounds) password at login. The run took "
+        f"SHA-512-crypt (`$6$`, 5000 rounds) password at login; logins go in at most "
+        f"{meta['sizes']['login_inflight']} at a time. The run took "
         f"{meta['duration_s'] / 60:.1f} min.")
     add("")
     add("## Machine and servers")
