@@ -10,6 +10,7 @@ TOOL:     perf      perf record -g on the server's process (a flat profile by sy
 WORKLOAD: login     N clients log in at once, held 2 s, QUIT (memory per idle session, logins)
           retr      one RETR of 1 GiB        stor   one STOR of 1 GiB
           swarm     N clients log in, N x RETR 10 MiB, N x STOR 10 MiB, QUIT
+          swarm-retr  the same, RETR only, and (perf) only the RETR phase profiled
 
 Writes its output into bench/results/profile-<server>-<tool>-<workload>.txt and prints it.
 Run it after bench/run has built build-bench/ (as root, like bench/run).
@@ -30,7 +31,7 @@ import harness as h  # noqa: E402
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("tool", choices=["perf", "callgrind", "massif"])
-    ap.add_argument("workload", choices=["login", "retr", "stor", "swarm"])
+    ap.add_argument("workload", choices=["login", "retr", "stor", "swarm", "swarm-retr"])
     ap.add_argument("--server", default="cppftpd", choices=list(h.SERVER_CLASSES))
     ap.add_argument("--clients", type=int, default=300)
     args = ap.parse_args()
@@ -71,15 +72,24 @@ def main() -> int:
             r = bench.ftpload_single(server, "get" if args.workload == "retr" else "put")
             text += f"workload: {r}\n"
         else:
-            swarm = h.SwarmClient(ftpload, server, args.clients, 0, 120, 60)
+            swarm = h.SwarmClient(ftpload, server, args.clients, 32, 120, 60)
             r = swarm.answer(200)
             text += f"login: {r}\n"
             time.sleep(2)
             kib, _ = h.tree_pss_kib(server.pid)
             text += (f"PSS {base} KiB before, {kib} KiB with {r['ok']} idle sessions: "
                      f"{(kib - base) / max(1, r['ok']):.1f} KiB each\n")
-            if args.workload == "swarm":
+            if args.workload.startswith("swarm") and perf is not None and args.workload == "swarm-retr":
+                # Only the RETR phase in the profile: restart perf once the logins are done.
+                perf.send_signal(2)
+                perf.wait(timeout=30)
+                perf = subprocess.Popen(["perf", "record", "-g", "-o", str(data), "-p",
+                                         str(server.pid)], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+                time.sleep(1)
+            if args.workload.startswith("swarm"):
                 text += f"retr: {swarm.ask('retr f10m.bin ' + str(sizes['small']))}\n"
+            if args.workload == "swarm":
                 stor_cmd = "stor upload/swarm %d %s" % (sizes["small"], env.small)
                 text += f"stor: {swarm.ask(stor_cmd)}\n"
             if args.tool == "massif":
@@ -97,6 +107,9 @@ def main() -> int:
             rep = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--stdio",
                                   "--sort", "symbol", "-g", "none", "--percent-limit", "0.7"],
                                  capture_output=True, text=True)
+            text += rep.stdout
+            rep = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--stdio",
+                                  "--sort", "dso", "-g", "none"], capture_output=True, text=True)
             text += rep.stdout
         elif args.tool == "callgrind":
             rep = subprocess.run(["callgrind_annotate", "--inclusive=no", str(data)],
