@@ -1,9 +1,21 @@
 // cppftpd: flags -> ServerConfig -> Server::run(). Nothing else.
 // The flags are pyftpdlib's (python -m pyftpdlib), so nothing new to learn.
 
+#include "config_file.hpp"
+#include "daemon_loop.hpp"
+#include "hook_chain.hpp"
+#include "logging.hpp"
+#include "metrics.hpp"
+#include "metrics_endpoint.hpp"
+#include "passwd.hpp"
+#include "pidfile.hpp"
+#include "socket_activation.hpp"
+#include "user_set.hpp"
+#include "users_file.hpp"
+#include "xferlog.hpp"
+
 #include <cppftpd/cppftpd.hpp>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -58,6 +70,9 @@ std::chrono::seconds timeout_or_never(unsigned seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "passwd") {
+    return cppftpd::cli::passwd_main(argc - 1, argv + 1);
+  }
   CLI::App app{"cppftpd: share a directory over FTP (anonymous, read-only, port 2121 by default)",
                "cppftpd"};
   std::string interface;
@@ -157,6 +172,51 @@ int main(int argc, char** argv) {
   app.add_flag("--delete-incomplete", delete_incomplete,
                "delete uploads that did not complete (default: keep them, for REST resume)");
 
+  // Running in production (docs/cppftpd.example.toml, README "Running as a service").
+  std::string config_path;
+  bool check_only = false;
+  std::string users_path;
+  app.add_option("--config", config_path,
+                 "read settings (the long flags' names) and [[users]] from this TOML file; "
+                 "flags on the command line win");
+  app.add_flag("--check", check_only, "check the configuration and exit (0: valid, 1: not)");
+  app.add_option("--users", users_path,
+                 "read [[users]] (crypt(3) hashes only) from this TOML file; reloaded on SIGHUP");
+  std::string xferlog_path;
+  std::string log_format = "text";
+  std::string log_file;
+  bool use_syslog = false;
+  app.add_option("--xferlog", xferlog_path,
+                 "append a line per file transfer to FILE, in wu-ftpd's xferlog(5) format");
+  app.add_option("--log-format", log_format,
+                 "text (pyftpdlib's lines, default) or json (JSON lines)")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log-file", log_file,
+                 "log to FILE instead of standard error; reopened on SIGHUP and SIGUSR1");
+  app.add_flag("--syslog", use_syslog, "log to syslog (facility daemon) instead of standard error");
+  std::string metrics_address;
+  app.add_option("--metrics", metrics_address,
+                 "serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9121; "
+                 "default: off)");
+  std::string pidfile_path;
+  app.add_option("--pidfile", pidfile_path,
+                 "write the process id to FILE once listening; removed on exit");
+  bool atomic_uploads = false;
+  app.add_flag("--atomic-uploads", atomic_uploads,
+               "STOR writes to a hidden temporary file, renamed over the target once complete");
+  std::uint64_t max_download_rate = 0;
+  std::uint64_t max_upload_rate = 0;
+  app.add_option("--max-download-rate", max_download_rate,
+                 "most bytes/s of one download (pyftpdlib's write_limit; default 0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-upload-rate", max_upload_rate,
+                 "most bytes/s of one upload (pyftpdlib's read_limit; default 0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  app.footer(
+      "Subcommand:\n  cppftpd passwd [--method yescrypt|sha512]\n"
+      "      print a crypt(3) hash of a password (read without echo, or from standard input)\n"
+      "      for password_hash in [[users]]");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -170,11 +230,29 @@ int main(int argc, char** argv) {
     return 1;
   };
 
+  if (!config_path.empty()) {
+    try {
+      const toml::table table = cppftpd::cli::read_toml_file(config_path);
+      cppftpd::cli::apply_settings(table, config_path, app);
+    } catch (const cppftpd::cli::ConfigError& e) {
+      return fail(e.what());
+    }
+  }
+
   if (!tls && (!certfile.empty() || !keyfile.empty() || tls_control_required || tls_data_required ||
                tls_implicit_port || tls_no_session_reuse)) {
     return fail("--certfile, --keyfile and the --tls-* options need --tls");
   }
   if (!keyfile.empty() && certfile.empty()) return fail("--keyfile needs --certfile");
+  std::optional<asio::ip::tcp::endpoint> metrics_endpoint;
+  if (!metrics_address.empty()) {
+    try {
+      metrics_endpoint = cppftpd::cli::parse_listen_address(metrics_address);
+    } catch (const std::invalid_argument& e) {
+      return fail(std::string("--metrics: ") + e.what());
+    }
+  }
+  if (use_syslog && !log_file.empty()) return fail("--syslog and --log-file exclude each other");
   if (!username.empty() && password.empty()) {
     return fail("if username (-u) is supplied, password (-P) is required");
   }
@@ -218,6 +296,8 @@ int main(int argc, char** argv) {
   config.ban_duration = std::chrono::seconds(ban_time);
   config.login_timeout = timeout_or_never(login_timeout);
   config.delete_incomplete_uploads = delete_incomplete;
+  config.max_download_rate = max_download_rate;
+  config.max_upload_rate = max_upload_rate;
 
   std::error_code ec;
   const std::string home =
@@ -234,22 +314,103 @@ int main(int argc, char** argv) {
     }
   }
 
-  raise_descriptor_limit();
-  auto logger = spdlog::stderr_color_mt("cppftpd");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("[%L %Y-%m-%d %H:%M:%S] %v");
-  spdlog::set_level(debug ? spdlog::level::debug : spdlog::level::info);
-
   const std::string perms = write ? std::string(kAllPerms) : std::string("elr");
-  cppftpd::MemoryAuthorizer users;
-  try {
-    if (username.empty()) {
-      users.add_anonymous(home, perms);
-      if (write) spdlog::warn("write permissions assigned to anonymous user.");
-    } else {
-      users.add_user(username, password, home, perms);
+  // Every generation of accounts is built here: at start-up and on SIGHUP.
+  // The files are read again each time; -u/-P and the anonymous default of
+  // a plain share come from the command line and stay.
+  auto load_users = [&]() -> std::shared_ptr<cppftpd::cli::UserSet> {
+    std::vector<cppftpd::cli::UserSpec> specs;
+    if (!config_path.empty()) {
+      const toml::table table = cppftpd::cli::read_toml_file(config_path);
+      cppftpd::cli::check_settings(table, config_path, app);
+      specs = cppftpd::cli::read_users(table, config_path);
     }
-    cppftpd::Server server(config, users);
+    if (!users_path.empty()) {
+      const toml::table table = cppftpd::cli::read_toml_file(users_path);
+      for (const auto& [key, node] : table) {
+        if (key.str() != "users") {
+          throw cppftpd::cli::ConfigError(cppftpd::cli::where(users_path, node) + "key '" +
+                                          std::string(key.str()) +
+                                          "': a users file holds only [[users]] tables");
+        }
+      }
+      auto more = cppftpd::cli::read_users(table, users_path);
+      specs.insert(specs.end(), more.begin(), more.end());
+    }
+    auto set = std::make_shared<cppftpd::cli::UserSet>();
+    try {
+      if (!username.empty()) {
+        set->authorizer.add_user(username, password, home, perms);
+      } else if (specs.empty()) {
+        set->authorizer.add_anonymous(home, perms);
+      }
+    } catch (const std::invalid_argument& e) {
+      throw cppftpd::cli::ConfigError(e.what());
+    }
+    for (const auto& spec : specs) cppftpd::cli::add_to(*set, spec);
+    return set;
+  };
+  std::shared_ptr<cppftpd::cli::UserSet> first_users;
+  try {
+    first_users = load_users();
+  } catch (const cppftpd::cli::ConfigError& e) {
+    return fail(e.what());
+  }
+  if (check_only) {
+    std::printf("cppftpd: configuration OK%s%s\n", config_path.empty() ? "" : ": ",
+                config_path.c_str());
+    return 0;
+  }
+
+  try {
+    if (const auto fd = cppftpd::cli::socket_from_systemd()) config.listen_fd = *fd;
+  } catch (const std::runtime_error& e) {
+    return fail(e.what());
+  }
+
+  raise_descriptor_limit();
+  std::function<void()> reopen_log;
+  try {
+    reopen_log = cppftpd::cli::install_logger(
+        {log_format == "json" ? cppftpd::cli::LogFormat::json : cppftpd::cli::LogFormat::text,
+         log_file, use_syslog, debug});
+  } catch (const std::exception& e) {
+    return fail(std::string("--log-file: ") + e.what());
+  }
+  std::shared_ptr<cppftpd::cli::TransferLog> transfer_log;
+  if (!xferlog_path.empty()) {
+    try {
+      transfer_log = std::make_shared<cppftpd::cli::TransferLog>(xferlog_path);
+    } catch (const std::exception& e) {
+      return fail(std::string("--xferlog: ") + e.what());
+    }
+  }
+  // SIGHUP and SIGUSR1 (logrotate's postrotate) reopen both files.
+  auto reopen = [&] {
+    reopen_log();
+    if (transfer_log) transfer_log->reopen();
+  };
+
+  cppftpd::cli::ReloadableAuthorizer users(first_users);
+  if (write && first_users->authorizer.has_user("anonymous")) {
+    spdlog::warn("write permissions assigned to anonymous user.");
+  }
+  cppftpd::EventHooks hooks;
+  hooks.on_login = [&users](const cppftpd::SessionEvent& event) {
+    users.session_started(event.user);
+  };
+  hooks.on_logout = [&users](const cppftpd::SessionEvent& event) {
+    users.session_ended(event.user);
+  };
+  if (transfer_log) cppftpd::cli::add_transfer_log_hooks(hooks, transfer_log);
+  cppftpd::cli::Metrics metrics;
+  if (metrics_endpoint) metrics.add_hooks(hooks);
+  try {
+    std::unique_ptr<cppftpd::Filesystem> filesystem;  // null: the local disk
+    if (atomic_uploads) {
+      filesystem = cppftpd::make_atomic_upload_filesystem(cppftpd::make_local_filesystem());
+    }
+    cppftpd::Server server(config, users, std::move(filesystem), hooks);
     if (::geteuid() == 0 && run_as.empty() && !allow_root) {
       // A policy of this command, not of the library: a server reachable by
       // anyone should not run with every privilege. Checked once the flags
@@ -258,6 +419,46 @@ int main(int argc, char** argv) {
           "refusing to serve as root: pass --run-as USER to switch to USER after binding the "
           "ports, or --allow-root to serve as root anyway");
     }
+    if (config.listen_fd >= 0) {
+      spdlog::info("accepting on the socket passed by systemd (descriptor {})", config.listen_fd);
+    }
+    std::optional<cppftpd::cli::PidFile> pidfile;
+    if (!pidfile_path.empty()) {
+      try {
+        pidfile.emplace(pidfile_path);
+      } catch (const std::runtime_error& e) {
+        return fail(std::string("--pidfile: ") + e.what());
+      }
+    }
+    // SIGHUP: a new generation of users, or none if anything in it is wrong.
+    auto reload = [&] {
+      try {
+        auto next = load_users();
+        users.replace(next);
+        metrics.count_reload(true);
+        spdlog::info("reload: users loaded{}{}{}{}", config_path.empty() ? "" : " from ",
+                     config_path, users_path.empty() ? "" : " and ", users_path);
+      } catch (const cppftpd::cli::ConfigError& e) {
+        metrics.count_reload(false);
+        spdlog::error("reload failed, keeping the previous users: {}", e.what());
+      }
+    };
+    cppftpd::cli::DaemonLoop daemon(reload, reopen);
+    if (metrics_endpoint) {
+      try {
+        auto endpoint = std::make_shared<cppftpd::cli::MetricsEndpoint>(daemon.context(),
+                                                                        *metrics_endpoint, metrics);
+        const auto bound = endpoint->local_endpoint();
+        daemon.keep(endpoint);
+        spdlog::info("metrics: http://{}/metrics",
+                     bound.address().is_v6()
+                         ? fmt::format("[{}]:{}", bound.address().to_string(), bound.port())
+                         : fmt::format("{}:{}", bound.address().to_string(), bound.port()));
+      } catch (const std::system_error& e) {
+        return fail("--metrics " + metrics_address + ": " + e.what());
+      }
+    }
+    daemon.start();
     spdlog::info(">>> starting FTP server on {}:{}, pid={} <<<",
                  interface.empty() ? std::string("::") : interface, server.port(), ::getpid());
     spdlog::info("sharing {} ({}, {})", home, username.empty() ? "anonymous" : username,
@@ -271,6 +472,7 @@ int main(int argc, char** argv) {
                        : std::string());
     }
     server.run();
+    daemon.stop();
     spdlog::info(">>> FTP server stopped <<<");
   } catch (const std::exception& e) {
     return fail(e.what());

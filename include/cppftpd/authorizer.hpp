@@ -48,6 +48,10 @@ struct Account {
   bool anonymous = false;                       ///< logged in as anonymous/ftp
   std::string msg_login = "Login successful.";  ///< text of the 230 reply
   std::string msg_quit = "Goodbye.";            ///< text of the 221 reply
+  /// Most bytes per second of one download / upload of this account; 0: the
+  /// server's ServerConfig::max_download_rate / max_upload_rate.
+  std::uint64_t max_download_rate = 0;
+  std::uint64_t max_upload_rate = 0;
 };
 
 /// Decides who may log in and what they may do. Implement it to check logins

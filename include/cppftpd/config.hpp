@@ -95,6 +95,18 @@ struct ServerConfig {
   bool use_splice = true;
   /// Log every command and reply (passwords masked).
   bool log_commands = false;
+  // -- Running as a service (issue 7) -------------------------------------
+  /// A listening TCP socket (IPv4 or IPv6) to accept control connections
+  /// on instead of binding `listen`, e.g. from systemd socket activation.
+  /// The server owns it from construction on. -1: bind `listen`.
+  int listen_fd = -1;
+  /// Most bytes per second of one download / one upload (pyftpdlib's
+  /// ThrottledDTPHandler write_limit / read_limit); 0: no limit. An
+  /// account's own limit (Account::max_download_rate, ...) takes precedence.
+  std::uint64_t max_download_rate = 0;
+  std::uint64_t max_upload_rate = 0;
+  // -- end of the service block --------------------------------------------
+
   /// Event-loop threads; 0: one per core.
   unsigned threads = 0;
   /// Handle SIGINT/SIGTERM by stopping the server (from the Server's

@@ -21,8 +21,10 @@ struct SessionEvent {
 /// A file transfer (not listings).
 struct TransferEvent {
   SessionEvent session;
-  VirtualPath path;           ///< the file as the client sees it ("/" is the home)
-  std::uint64_t bytes = 0;    ///< bytes that crossed the data connection
+  VirtualPath path;         ///< the file as the client sees it ("/" is the home)
+  std::uint64_t bytes = 0;  ///< bytes that crossed the data connection
+  double seconds = 0;       ///< time the transfer took, from its start (150) to its end
+  bool ascii = false;       ///< TYPE A (ASCII) rather than TYPE I (binary)
 };
 
 /// Callbacks the server makes as sessions go. They run on the session's
@@ -43,6 +45,10 @@ struct EventHooks {
   std::function<void(const TransferEvent&)> on_incomplete_file_sent;
   /// STOR/APPE/STOU ended early; the partial file is kept, bytes = what arrived.
   std::function<void(const TransferEvent&)> on_incomplete_file_received;
+  /// A reply was queued, with its code (e.g. 226): for counters. It runs for
+  /// every reply of every session, so it must be trivial (an atomic
+  /// increment); what it throws is ignored without a log line.
+  std::function<void(int code)> on_reply;
 };
 
 }  // namespace cppftpd

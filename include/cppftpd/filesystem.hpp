@@ -55,6 +55,11 @@ class FileWriter {
   /// put there directly (lets STOR use splice(2)); -1 otherwise. Writes made
   /// through it count as write()s; close() is still called.
   virtual int native_handle() const noexcept { return -1; }
+  /// Called once the whole upload arrived, after close() and before the
+  /// 226 reply; an error here turns the reply into 451/452. A writer that
+  /// stages its data (atomic uploads) publishes it here; by default there
+  /// is nothing to do.
+  virtual Status commit() { return {}; }
 };
 
 /// How STOR/APPE/STOU open their target.
@@ -99,5 +104,13 @@ class Filesystem {
 /// The local disk, each tree confined by the kernel to its home directory
 /// (openat2 with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS).
 std::unique_ptr<Filesystem> make_local_filesystem();
+
+/// Wraps `inner` for atomic uploads: STOR (WriteMode::truncate at offset 0)
+/// writes to a hidden temporary name in the target's directory
+/// (".cppftpd-upload-<random>.part") and renames it over the target only when
+/// the upload completed (FileWriter::commit()); a broken or aborted upload
+/// leaves the previous file untouched and removes the temporary. APPE, STOU
+/// and a resumed STOR (REST) write in place, as without the wrapper.
+std::unique_ptr<Filesystem> make_atomic_upload_filesystem(std::unique_ptr<Filesystem> inner);
 
 }  // namespace cppftpd

@@ -15,10 +15,19 @@ bool AddressBan::expired(const Entry& entry, Clock::time_point now) const {
   return now >= entry.banned_until && now - entry.window_start >= window_;
 }
 
+asio::ip::address AddressBan::key_of(const asio::ip::address& address) {
+  if (!address.is_v6()) return address;
+  const auto v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6);
+  auto bytes = v6.to_bytes();
+  for (std::size_t i = 8; i < bytes.size(); ++i) bytes[i] = 0;
+  return asio::ip::address_v6(bytes);
+}
+
 bool AddressBan::banned(const asio::ip::address& address, Clock::time_point now) {
   if (threshold_ == 0) return false;
   std::lock_guard lock(mutex_);
-  const auto it = entries_.find(address);
+  const auto it = entries_.find(key_of(address));
   if (it == entries_.end()) return false;
   if (now < it->second.banned_until) return true;
   if (expired(it->second, now)) entries_.erase(it);
@@ -27,11 +36,12 @@ bool AddressBan::banned(const asio::ip::address& address, Clock::time_point now)
 
 bool AddressBan::record_failure(const asio::ip::address& address, Clock::time_point now) {
   if (threshold_ == 0) return false;
+  const auto key = key_of(address);
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(address);
+  auto it = entries_.find(key);
   if (it == entries_.end()) {
     if (entries_.size() >= max_entries_) make_room(now);
-    it = entries_.emplace(address, Entry{now, 0, {}}).first;
+    it = entries_.emplace(key, Entry{now, 0, {}}).first;
   }
   Entry& entry = it->second;
   if (now < entry.banned_until) return false;  // already banned

@@ -33,6 +33,12 @@ class AddressBan {
   /// Entries held (for tests).
   std::size_t size() const;
 
+  /// What an address is counted under: an IPv4 address (or an IPv4-mapped
+  /// IPv6 one) as itself; any other IPv6 address by its /64 prefix, since
+  /// one host commonly holds a whole /64 and could otherwise rotate through
+  /// it to dodge the ban.
+  static asio::ip::address key_of(const asio::ip::address& address);
+
  private:
   struct Entry {
     Clock::time_point window_start;

@@ -12,6 +12,7 @@
 #include "tls/tls_context.hpp"
 #include "sys/descriptor_reserve.hpp"
 #include "sys/privileges.hpp"
+#include "sys/inherited_socket.hpp"
 
 #include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
@@ -127,7 +128,11 @@ class Server::Impl {
     const unsigned threads =
         config_.threads != 0 ? config_.threads : std::max(1U, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
-    open_acceptors(config_.listen, false);
+    if (config_.listen_fd >= 0) {
+      adopt_acceptor(config_.listen_fd);
+    } else {
+      open_acceptors(config_.listen, false);
+    }
     if (config_.tls.implicit_port) {
       open_acceptors({config_.listen.host, *config_.tls.implicit_port}, true);
     }
@@ -259,6 +264,20 @@ class Server::Impl {
       (implicit_tls ? implicit_tls_port_ : port_) = acceptor.local_endpoint().port();
       listeners_.push_back({std::move(acceptor), implicit_tls});
     }
+  }
+
+  // Socket activation: accept on a listening socket someone else bound.
+  void adopt_acceptor(int fd) {
+    std::error_code ec;
+    const int family = sys::listening_tcp_family(fd, ec);
+    tcp::acceptor acceptor(workers_[0]->context);
+    if (!ec) acceptor.assign(family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+    if (ec) {
+      throw std::system_error(
+          ec, fmt::format("descriptor {} is not a listening TCP socket to accept on", fd));
+    }
+    port_ = acceptor.local_endpoint().port();
+    listeners_.push_back({std::move(acceptor), false});
   }
 
   Worker& next_worker() {

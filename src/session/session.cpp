@@ -21,6 +21,16 @@ namespace {
 
 constexpr auto kAwait = asio::use_awaitable;
 
+// EventHooks::on_reply, for counters: called for every reply, so without the
+// logging of fire(); what it throws is dropped.
+void count_reply(const EventHooks& hooks, int code) noexcept {
+  if (!hooks.on_reply) return;
+  try {
+    hooks.on_reply(code);
+  } catch (...) {  // a counter must not end the session
+  }
+}
+
 // Passwords are never logged (DESIGN.md; pyftpdlib does the same).
 std::string loggable(const std::string& line, const protocol::CommandLine& command) {
   if (command.verb == "PASS") return "PASS ******";
@@ -217,6 +227,7 @@ asio::awaitable<void> Session::watchdog() {
 }
 
 void Session::reply(int code, std::string_view text) {
+  count_reply(services_.hooks, code);
   std::string formatted = protocol::format_reply(code, text);
   if (config_.log_commands) {
     spdlog::debug("{} -> {}", log_prefix(),
@@ -227,6 +238,7 @@ void Session::reply(int code, std::string_view text) {
 
 void Session::reply_lines(int code, std::string_view first, const std::vector<std::string>& body,
                           std::string_view last) {
+  count_reply(services_.hooks, code);
   std::string formatted = protocol::format_multiline(code, first, body, last);
   if (config_.log_commands) spdlog::debug("{} -> {} {} ...", log_prefix(), code, first);
   send(std::move(formatted));

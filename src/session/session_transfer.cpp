@@ -54,7 +54,16 @@ void Session::start_transfer(std::unique_ptr<TransferJob> job) {
 template <typename Stream>
 asio::awaitable<PumpResult> Session::pump(Stream& stream, TransferJob& job,
                                           ActiveTransfer& active) {
-  const PumpOptions options{job.ascii, config_.use_sendfile, config_.use_splice};
+  // A per-account rate wins over the server's; 0 is no limit.
+  const std::uint64_t rate = job.reader
+                                 ? (account_->max_download_rate != 0 ? account_->max_download_rate
+                                                                     : config_.max_download_rate)
+                                 : (account_->max_upload_rate != 0 ? account_->max_upload_rate
+                                                                   : config_.max_upload_rate);
+  std::optional<Throttle> throttle;
+  if (rate != 0 && (job.reader || job.writer)) throttle.emplace(rate);
+  const PumpOptions options{job.ascii, config_.use_sendfile, config_.use_splice,
+                            throttle ? &*throttle : nullptr};
   if (job.reader) {
     co_return co_await send_file(stream, *job.reader, options, transfer_buffer_, active.progress);
   }
@@ -120,6 +129,12 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
     socket->close(ignored);
   }
 
+  // A staged upload (atomic uploads) is published only when all of it came.
+  if (connected && job->writer && result.ok() && tls_refusal.empty() && !active.aborted &&
+      !active.stalled) {
+    if (const Status published = job->writer->commit()) result = PumpResult::storage(published);
+  }
+
   // RFC 959 4.2: 226 when the transfer completed and the data connection is
   // closed; 425 when it could not be opened; 426 when it broke or was
   // aborted; 451 for a local error; 452 when storage ran out.
@@ -151,7 +166,8 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
     const auto seconds = std::chrono::duration<double>(Clock::now() - active.started).count();
     log_info(fmt::format("{} {} completed={} bytes={} seconds={:.3f}", job->verb, job->path.str(),
                          completed ? 1 : 0, active.progress.bytes, seconds));
-    const TransferEvent event{session_event(), job->path, active.progress.bytes};
+    const TransferEvent event{session_event(), job->path, active.progress.bytes, seconds,
+                              job->ascii};
     const auto& hooks = services_.hooks;
     if (job->reader) {
       fire(completed ? hooks.on_file_sent : hooks.on_incomplete_file_sent, event);

@@ -113,17 +113,19 @@ template <typename Stream>
 asio::awaitable<PumpResult> send_file(Stream& stream, FileReader& reader, PumpOptions options,
                                       std::vector<char>& buffer, TransferProgress& progress) {
   // sendfile(2) only where the bytes go out as they are on disk: not through
-  // TLS (the kernel would bypass the encryption), not in TYPE A.
+  // TLS (the kernel would bypass the encryption), not in TYPE A, not paced.
   if constexpr (std::is_same_v<Stream, tcp::socket>) {
-    if (options.sendfile && !options.ascii && reader.native_handle() >= 0) {
+    if (options.sendfile && !options.ascii && !options.throttle && reader.native_handle() >= 0) {
       co_return co_await send_with_sendfile(stream, reader.native_handle(), progress);
     }
   }
   buffer.resize(limits::kTransferBuffer);
   protocol::AsciiEncoder encoder;
   std::string converted;
+  const std::size_t window =
+      options.throttle ? options.throttle->chunk(buffer.size()) : buffer.size();
   for (;;) {
-    auto got = reader.read(buffer);
+    auto got = reader.read({buffer.data(), window});
     if (!got) co_return PumpResult::storage(got.error());
     if (*got == 0) co_return PumpResult{};
     std::string_view chunk(buffer.data(), *got);
@@ -134,6 +136,7 @@ asio::awaitable<PumpResult> send_file(Stream& stream, FileReader& reader, PumpOp
     }
     auto result = co_await write_all(stream, chunk, progress);
     if (!result.ok()) co_return result;
+    if (options.throttle) co_await options.throttle->pace(chunk.size());
   }
 }
 
@@ -147,7 +150,7 @@ template <typename Stream>
 asio::awaitable<PumpResult> receive_file(Stream& stream, FileWriter& writer, PumpOptions options,
                                          std::vector<char>& buffer, TransferProgress& progress) {
   if constexpr (std::is_same_v<Stream, tcp::socket>) {
-    if (options.splice && !options.ascii && writer.native_handle() >= 0) {
+    if (options.splice && !options.ascii && !options.throttle && writer.native_handle() >= 0) {
       auto pipe = sys::SplicePipe::make(kSpliceChunk);
       if (pipe) {
         PumpResult result =
@@ -165,12 +168,15 @@ asio::awaitable<PumpResult> receive_file(Stream& stream, FileWriter& writer, Pum
   protocol::AsciiDecoder decoder;
   std::string converted;
   PumpResult result;
+  const std::size_t window =
+      options.throttle ? options.throttle->chunk(buffer.size()) : buffer.size();
   for (;;) {
     std::error_code ec;
-    const std::size_t got =
-        co_await stream.async_read_some(asio::buffer(buffer), asio::redirect_error(kAwait, ec));
+    const std::size_t got = co_await stream.async_read_some(asio::buffer(buffer.data(), window),
+                                                            asio::redirect_error(kAwait, ec));
     if (got > 0) {
       progress.add(got);
+      if (options.throttle) co_await options.throttle->pace(got);
       std::string_view chunk(buffer.data(), got);
       if (options.ascii) {
         converted.clear();

@@ -3,6 +3,8 @@
 
 #include <cppftpd/filesystem.hpp>
 
+#include "transfer/throttle.hpp"
+
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/stream.hpp>
@@ -40,9 +42,10 @@ struct PumpResult {
 
 /// How send_file/receive_file move bytes.
 struct PumpOptions {
-  bool ascii = false;    ///< TYPE A: convert line endings (RFC 959 3.1.1.1)
-  bool sendfile = true;  ///< allow sendfile(2) when the reader has a kernel fd
-  bool splice = true;    ///< allow splice(2) when the writer has a kernel fd
+  bool ascii = false;            ///< TYPE A: convert line endings (RFC 959 3.1.1.1)
+  bool sendfile = true;          ///< allow sendfile(2) when the reader has a kernel fd
+  bool splice = true;            ///< allow splice(2) when the writer has a kernel fd
+  Throttle* throttle = nullptr;  ///< paces the copy (then without sendfile/splice); null: full speed
 };
 
 /// A data connection protected with TLS (PROT P, RFC 4217 9).

@@ -55,10 +55,9 @@ class FtpServer:
     """
 
     def __init__(self, args=(), directory_flag=True, cwd=None, port=0, env=None,
-                 preexec_fn=None, no_root_flag=False):
+                 preexec_fn=None):
         self.root = tempfile.mkdtemp(prefix="cppftpd-interop-")
-        self.preexec_fn = preexec_fn
-        self.no_root_flag = no_root_flag
+        self.preexec_fn = preexec_fn  # e.g. to lower RLIMIT_NOFILE (test_faults)
         self.args = list(args)
         self.directory_flag = directory_flag
         self.cwd = cwd if cwd is not None else self.root
@@ -80,8 +79,7 @@ class FtpServer:
         if self.directory_flag:
             cmd += ["-d", self.root]
         # As root (CI), cppftpd refuses to serve without --run-as or --allow-root.
-        if os.geteuid() == 0 and "--run-as" not in self.args and "--allow-root" not in self.args \
-                and not self.no_root_flag:
+        if os.geteuid() == 0 and "--run-as" not in self.args and "--allow-root" not in self.args:
             cmd.append("--allow-root")
         return cmd + self.args
 

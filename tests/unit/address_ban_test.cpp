@@ -76,5 +76,19 @@ TEST(AddressBan, ExpiredEntriesAreForgotten) {
   EXPECT_EQ(ban.size(), 0U);
 }
 
+TEST(AddressBan, Ipv6CountsByItsSlash64AndMappedIpv4AsIpv4) {
+  EXPECT_EQ(AddressBan::key_of(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+  EXPECT_EQ(AddressBan::key_of(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+  EXPECT_EQ(AddressBan::key_of(ip("192.0.2.7")), ip("192.0.2.7"));
+  AddressBan ban(2, 600s, 900s, 100);
+  const auto t0 = Clock::now();
+  ban.record_failure(ip("2001:db8:1:2::1"), t0);
+  EXPECT_TRUE(ban.record_failure(ip("2001:db8:1:2::ffff"), t0));  // same /64
+  EXPECT_TRUE(ban.banned(ip("2001:db8:1:2:1234::9"), t0 + 1s));
+  EXPECT_FALSE(ban.banned(ip("2001:db8:1:3::1"), t0 + 1s));  // the next /64
+  ban.record_failure(ip("::ffff:192.0.2.7"), t0);
+  EXPECT_TRUE(ban.record_failure(ip("192.0.2.7"), t0));
+}
+
 }  // namespace
 }  // namespace cppftpd
