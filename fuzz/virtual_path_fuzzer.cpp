@@ -24,39 +24,38 @@ namespace {
 
 using cppftpd::VirtualPath;
 
-std::vector<std::string> split(std::string_view text) {
-  std::vector<std::string> parts;
-  std::string current;
-  for (const char c : text) {
-    if (c == '/') {
-      parts.push_back(current);
-      current.clear();
-    } else {
-      current.push_back(c);
-    }
+// Calls `visit` with each '/'-separated component of `text`, empty ones too.
+template <typename Visit>
+void for_each_component(std::string_view text, Visit visit) {
+  while (true) {
+    const auto slash = text.find('/');
+    visit(text.substr(0, slash));
+    if (slash == std::string_view::npos) return;
+    text.remove_prefix(slash + 1);
   }
-  parts.push_back(current);
-  return parts;
 }
 
-void apply(std::vector<std::string>& stack, std::string_view text) {
-  for (const auto& part : split(text)) {
-    if (part.empty() || part == ".") continue;
+void apply(std::vector<std::string_view>& stack, std::string_view text) {
+  for_each_component(text, [&](std::string_view part) {
+    if (part.empty() || part == ".") return;
     if (part == "..") {
       if (!stack.empty()) stack.pop_back();
-      continue;
+      return;
     }
     stack.push_back(part);
-  }
+  });
 }
 
 std::string reference_resolve(std::string_view cwd, std::string_view input) {
-  std::vector<std::string> stack;
+  std::vector<std::string_view> stack;
   if (!input.starts_with('/')) apply(stack, cwd);
   apply(stack, input);
   if (stack.empty()) return "/";
   std::string out;
-  for (const auto& part : stack) out += "/" + part;
+  for (const auto part : stack) {
+    out += '/';
+    out += part;
+  }
   return out;
 }
 
@@ -65,12 +64,11 @@ void check_invariant(const VirtualPath& path) {
   FUZZ_CHECK(text.starts_with('/'));
   if (text.size() == 1) return;
   FUZZ_CHECK(!text.ends_with('/'));
-  const auto parts = split(std::string_view(text).substr(1));
-  for (const auto& part : parts) {
+  for_each_component(std::string_view(text).substr(1), [](std::string_view part) {
     FUZZ_CHECK(!part.empty());
     FUZZ_CHECK(part != ".");
     FUZZ_CHECK(part != "..");
-  }
+  });
 }
 
 std::string_view take_part(std::string_view& input) {

@@ -232,7 +232,9 @@ TEST(Limits, SequentialSessionsDoNotLeakDescriptors) {
   int now = -1;
   // Dropped sessions end after the server notices; give it a bounded while.
   poll_until([&] { return (now = count_open_fds()) <= baseline; }, 5s);
-  EXPECT_EQ(now, baseline) << "descriptors leaked over 50 sessions";
+  // At most the baseline: under load the warm-up session's server side may
+  // still have been closing when the baseline was counted (seen: 16 vs 17).
+  EXPECT_LE(now, baseline) << "descriptors leaked over 50 sessions";
   // And the server still serves.
   ControlClient after = server.connect();
   EXPECT_TRUE(after.login());

@@ -249,8 +249,11 @@ struct TlsTransfer {
   Reply completion;
 };
 
-inline TlsTransfer tls_download(TlsControlClient& client, SSL_CTX* ctx, std::string_view command,
-                                SSL_SESSION* resume) {
+/// PASV, the command, the TLS handshake (resuming `resume` if given), then
+/// `move` with the data connection, and the final reply.
+inline TlsTransfer tls_transfer(TlsControlClient& client, SSL_CTX* ctx, std::string_view command,
+                                SSL_SESSION* resume,
+                                const std::function<void(TlsConnection&, TlsTransfer&)>& move) {
   TlsTransfer result;
   Fd fd = client.open_pasv();
   if (!fd) return result;
@@ -260,29 +263,25 @@ inline TlsTransfer tls_download(TlsControlClient& client, SSL_CTX* ctx, std::str
   result.handshake_ok = data.ok();
   result.resumed = data.resumed();
   if (data.ok()) {
-    result.data = data.read_all(&result.clean_eof);
+    move(data, result);
     data.shutdown();
   }
   result.completion = client.read_reply();
   return result;
 }
 
+inline TlsTransfer tls_download(TlsControlClient& client, SSL_CTX* ctx, std::string_view command,
+                                SSL_SESSION* resume) {
+  return tls_transfer(client, ctx, command, resume, [](TlsConnection& data, TlsTransfer& result) {
+    result.data = data.read_all(&result.clean_eof);
+  });
+}
+
 inline TlsTransfer tls_upload(TlsControlClient& client, SSL_CTX* ctx, std::string_view command,
                               std::string_view content, SSL_SESSION* resume) {
-  TlsTransfer result;
-  Fd fd = client.open_pasv();
-  if (!fd) return result;
-  result.preliminary = client.cmd(command);
-  if (result.preliminary.code != 150) return result;
-  TlsConnection data(ctx, std::move(fd), resume);
-  result.handshake_ok = data.ok();
-  result.resumed = data.resumed();
-  if (data.ok()) {
+  return tls_transfer(client, ctx, command, resume, [content](TlsConnection& data, TlsTransfer&) {
     EXPECT_TRUE(data.write(content));
-    data.shutdown();
-  }
-  result.completion = client.read_reply();
-  return result;
+  });
 }
 
 }  // namespace ftptest
