@@ -43,6 +43,8 @@ def main() -> int:
     out_dir = h.HERE / "results"
     stem = f"profile-{args.server}-{args.tool}-{args.workload}"
     text = ""
+    server = None
+    perf = None
     try:
         env.open()
         server = h.SERVER_CLASSES[args.server](env, h.free_port(set()), (29000, 29999))
@@ -59,7 +61,6 @@ def main() -> int:
             return argv, e
         server.command = wrapped
         server.start()
-        perf = None
         if args.tool == "perf":
             perf = subprocess.Popen(["perf", "record", "-g", "-o", str(data), "-p",
                                      str(server.pid)], stdout=subprocess.DEVNULL,
@@ -128,6 +129,12 @@ def main() -> int:
                         if not any(n in l for n in noise)]
                 text += "\n".join(body[:150])
     finally:
+        # Whatever failed, stop what this script started (by PID), then undo the set-up.
+        if perf is not None and perf.poll() is None:
+            perf.send_signal(2)
+            perf.wait(timeout=30)
+        if server is not None and server.proc is not None and server.alive():
+            server.stop()
         env.close()
         shutil.rmtree(work, ignore_errors=True)
     out_dir.mkdir(exist_ok=True)
