@@ -19,6 +19,9 @@ namespace cppftpd {
 
 namespace {
 
+// Homes remembered before entries no tree uses any more are dropped.
+constexpr std::size_t kPruneHomesAt = 1024;
+
 #ifndef SYS_fchmodat2
 // fchmodat2(2) arrived in Linux 6.6; Debian 12's kernel headers predate it.
 // New system calls share one number on every architecture but alpha.
@@ -163,18 +166,51 @@ class LocalFileWriter final : public FileWriter {
 
 Result<std::unique_ptr<FileTree>> LocalFilesystem::open_tree(const std::string& home) {
   if (home.find('\0') != std::string::npos) return std::errc::invalid_argument;
+  // Each login opens its home; sessions of the same home share the
+  // descriptor, so 10,000 sessions of one account hold 10,000 descriptors,
+  // not 20,000. A held descriptor is reused only while `home` still names the
+  // same directory (same device and inode), so a home renamed or replaced
+  // since is opened afresh, as it would be without sharing.
+  struct stat named {};
+  if (::stat(home.c_str(), &named) != 0) return last_error();
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = homes_.find(home);
+    if (it != homes_.end()) {
+      if (auto held = it->second.lock()) {
+        struct stat st {};
+        if (::fstat(held->get(), &st) == 0 && st.st_dev == named.st_dev &&
+            st.st_ino == named.st_ino) {
+          return std::unique_ptr<FileTree>(std::make_unique<LocalFileTree>(std::move(held)));
+        }
+      }
+    }
+  }
   const int fd = ::open(home.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return last_error();
-  return std::unique_ptr<FileTree>(std::make_unique<LocalFileTree>(sys::UniqueFd(fd)));
+  auto root = std::make_shared<const sys::UniqueFd>(fd);
+  {
+    std::lock_guard lock(mutex_);
+    // Bounded: entries whose trees are all gone are dropped now and then.
+    if (homes_.size() >= kPruneHomesAt) {
+      std::erase_if(homes_, [](const auto& entry) { return entry.second.expired(); });
+    }
+    homes_[home] = root;
+  }
+  return std::unique_ptr<FileTree>(std::make_unique<LocalFileTree>(std::move(root)));
 }
 
 std::unique_ptr<Filesystem> make_local_filesystem() { return std::make_unique<LocalFilesystem>(); }
 
-LocalFileTree::LocalFileTree(sys::UniqueFd root) noexcept : root_(std::move(root)) {}
+LocalFileTree::LocalFileTree(sys::UniqueFd root)
+    : root_(std::make_shared<const sys::UniqueFd>(std::move(root))) {}
+
+LocalFileTree::LocalFileTree(std::shared_ptr<const sys::UniqueFd> root) noexcept
+    : root_(std::move(root)) {}
 
 Result<sys::UniqueFd> LocalFileTree::open_path(const VirtualPath& path, int flags,
                                                unsigned mode) const {
-  return sys::open_beneath(root_.get(), path.relative(), static_cast<std::uint64_t>(flags), mode);
+  return sys::open_beneath(root_->get(), path.relative(), static_cast<std::uint64_t>(flags), mode);
 }
 
 Result<LocalFileTree::ParentAndName> LocalFileTree::open_parent(const VirtualPath& path) const {
@@ -197,7 +233,7 @@ Result<FileInfo> LocalFileTree::stat(const VirtualPath& path) {
 Result<FileInfo> LocalFileTree::lstat(const VirtualPath& path) {
   struct stat st {};
   if (path.is_root()) {
-    if (::fstat(root_.get(), &st) != 0) return last_error();
+    if (::fstat(root_->get(), &st) != 0) return last_error();
     return info_from(st, {});
   }
   auto entry = open_parent(path);
@@ -370,7 +406,7 @@ Status LocalFileTree::set_mtime(const VirtualPath& path, std::time_t mtime) {
   times[0].tv_nsec = UTIME_OMIT;  // access time: unchanged
   times[1].tv_sec = mtime;
   if (path.is_root()) {
-    if (::utimensat(root_.get(), ".", times.data(), 0) != 0) return last_error();
+    if (::utimensat(root_->get(), ".", times.data(), 0) != 0) return last_error();
     return {};
   }
   auto entry = open_parent(path);

@@ -6,7 +6,10 @@
 
 #include <cppftpd/filesystem.hpp>
 
+#include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 namespace cppftpd {
 
@@ -14,7 +17,14 @@ namespace cppftpd {
 class LocalFilesystem final : public Filesystem {
  public:
   /// Opens `home` (which must be an existing directory) as a tree whose "/" it is.
+  /// Trees of one home share one descriptor of it while any is open (one
+  /// descriptor per home, not per session), as long as `home` still names
+  /// that same directory.
   Result<std::unique_ptr<FileTree>> open_tree(const std::string& home) override;
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::weak_ptr<const sys::UniqueFd>> homes_;
 };
 
 /// One user's tree on the local disk. Every path is resolved by openat2()
@@ -28,7 +38,9 @@ class LocalFilesystem final : public Filesystem {
 class LocalFileTree final : public FileTree {
  public:
   /// Takes the root: a directory fd (O_PATH is enough).
-  explicit LocalFileTree(sys::UniqueFd root) noexcept;
+  explicit LocalFileTree(sys::UniqueFd root);
+  /// Shares the root with other trees.
+  explicit LocalFileTree(std::shared_ptr<const sys::UniqueFd> root) noexcept;
 
   Result<FileInfo> stat(const VirtualPath& path) override;
   Result<FileInfo> lstat(const VirtualPath& path) override;
@@ -63,7 +75,7 @@ class LocalFileTree final : public FileTree {
   Result<ParentAndName> open_parent(const VirtualPath& path) const;
   Result<sys::UniqueFd> open_path(const VirtualPath& path, int flags, unsigned mode = 0) const;
 
-  sys::UniqueFd root_;
+  std::shared_ptr<const sys::UniqueFd> root_;
 };
 
 }  // namespace cppftpd

@@ -881,3 +881,54 @@ TEST_F(LocalFilesystemTest, SetMtimeOnALinkChangesTheLinkOnly) {
 
 }  // namespace
 }  // namespace cppftpd
+
+namespace cppftpd {
+namespace {
+
+int open_descriptors() {
+  int count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++count;
+  }
+  return count;
+}
+
+// One descriptor per home, not per session (10,000 sessions of one account
+// fit in 10,000 descriptors), and a home replaced since is opened afresh.
+TEST(LocalFilesystemHomes, TreesOfOneHomeShareOneDescriptorUntilItIsReplaced) {
+  std::string pattern = "/tmp/cppftpd-homes-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  const std::string base = pattern;
+  const std::string home = base + "/home";
+  std::filesystem::create_directories(home);
+  { std::ofstream(home + "/old.txt") << "old"; }
+  LocalFilesystem filesystem;
+  auto first = filesystem.open_tree(home);
+  ASSERT_TRUE(first);
+  const int with_one = open_descriptors();
+  auto second = filesystem.open_tree(home);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(open_descriptors(), with_one);  // shared
+  EXPECT_TRUE((*second)->stat(VirtualPath::resolve(VirtualPath(), "/old.txt")));
+
+  // The home is moved away and a new directory takes its name.
+  std::filesystem::rename(home, base + "/moved");
+  std::filesystem::create_directories(home);
+  { std::ofstream(home + "/new.txt") << "new"; }
+  auto third = filesystem.open_tree(home);
+  ASSERT_TRUE(third);
+  EXPECT_TRUE((*third)->stat(VirtualPath::resolve(VirtualPath(), "/new.txt")));
+  EXPECT_FALSE((*third)->stat(VirtualPath::resolve(VirtualPath(), "/old.txt")));
+  EXPECT_TRUE((*first)->stat(VirtualPath::resolve(VirtualPath(), "/old.txt")));  // still its own
+
+  // Once no tree holds it, the descriptor is closed.
+  first->reset();
+  second->reset();
+  third->reset();
+  EXPECT_LT(open_descriptors(), with_one);
+  std::error_code ignored;
+  std::filesystem::remove_all(base, ignored);
+}
+
+}  // namespace
+}  // namespace cppftpd
