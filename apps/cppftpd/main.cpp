@@ -23,15 +23,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace {
 
 constexpr std::string_view kAllPerms = "elradfmwMT";
+// The bandwidth options (long names), which a reload (SIGHUP) applies too.
+constexpr std::array<const char*, 4> kRateOptions = {
+    "max-download-rate", "max-upload-rate", "max-total-download-rate", "max-total-upload-rate"};
 
 // "FROM-TO" -> PortRange, or an error message.
 std::string parse_range(const std::string& text, cppftpd::PortRange& range) {
@@ -180,6 +185,10 @@ int main(int argc, char** argv) {
                  "read settings (the long flags' names) and [[users]] from this TOML file; "
                  "flags on the command line win");
   app.add_flag("--check", check_only, "check the configuration and exit (0: valid, 1: not)");
+  bool print_config = false;
+  app.add_flag("--print-config", print_config,
+               "check the configuration, print every setting in effect (the file's, the command "
+               "line's and the defaults) as TOML, and exit");
   app.add_option("--users", users_path,
                  "read [[users]] (crypt(3) hashes only) from this TOML file; reloaded on SIGHUP");
   std::string xferlog_path;
@@ -212,6 +221,16 @@ int main(int argc, char** argv) {
   app.add_option("--max-upload-rate", max_upload_rate,
                  "most bytes/s of one upload (pyftpdlib's read_limit; default 0: no limit)")
       ->check(CLI::NonNegativeNumber);
+  std::uint64_t max_total_download_rate = 0;
+  std::uint64_t max_total_upload_rate = 0;
+  app.add_option("--max-total-download-rate", max_total_download_rate,
+                 "most bytes/s of all downloads together, every session counted (default 0: "
+                 "no limit); reloaded on SIGHUP")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-total-upload-rate", max_total_upload_rate,
+                 "most bytes/s of all uploads together, every session counted (default 0: "
+                 "no limit); reloaded on SIGHUP")
+      ->check(CLI::NonNegativeNumber);
   app.footer(
       "Subcommand:\n  cppftpd passwd [--method yescrypt|sha512]\n"
       "      print a crypt(3) hash of a password (read without echo, or from standard input)\n"
@@ -230,6 +249,12 @@ int main(int argc, char** argv) {
     return 1;
   };
 
+  // The rate options given on the command line: a reload keeps them, as the
+  // first reading of the file did (the command line wins).
+  std::set<std::string> rates_from_command_line;
+  for (const char* name : kRateOptions) {
+    if (app.get_option(std::string("--") + name)->count() > 0) rates_from_command_line.insert(name);
+  }
   if (!config_path.empty()) {
     try {
       const toml::table table = cppftpd::cli::read_toml_file(config_path);
@@ -298,6 +323,10 @@ int main(int argc, char** argv) {
   config.delete_incomplete_uploads = delete_incomplete;
   config.max_download_rate = max_download_rate;
   config.max_upload_rate = max_upload_rate;
+  config.max_total_download_rate = max_total_download_rate;
+  config.max_total_upload_rate = max_total_upload_rate;
+  const cppftpd::RateSettings start_rates{max_download_rate, max_upload_rate,
+                                          max_total_download_rate, max_total_upload_rate};
 
   std::error_code ec;
   const std::string home =
@@ -318,12 +347,16 @@ int main(int argc, char** argv) {
   // Every generation of accounts is built here: at start-up and on SIGHUP.
   // The files are read again each time; -u/-P and the anonymous default of
   // a plain share come from the command line and stay.
-  auto load_users = [&]() -> std::shared_ptr<cppftpd::cli::UserSet> {
+  // `rates` gets the bandwidth limits of this generation: the command line's,
+  // else the file's, else none.
+  auto load_users = [&](cppftpd::RateSettings& rates) -> std::shared_ptr<cppftpd::cli::UserSet> {
     std::vector<cppftpd::cli::UserSpec> specs;
+    rates = start_rates;
     if (!config_path.empty()) {
       const toml::table table = cppftpd::cli::read_toml_file(config_path);
       cppftpd::cli::check_settings(table, config_path, app);
       specs = cppftpd::cli::read_users(table, config_path);
+      rates = cppftpd::cli::read_rates(table, config_path, rates, rates_from_command_line);
     }
     if (!users_path.empty()) {
       const toml::table table = cppftpd::cli::read_toml_file(users_path);
@@ -352,9 +385,14 @@ int main(int argc, char** argv) {
   };
   std::shared_ptr<cppftpd::cli::UserSet> first_users;
   try {
-    first_users = load_users();
+    cppftpd::RateSettings unused;
+    first_users = load_users(unused);
   } catch (const cppftpd::cli::ConfigError& e) {
     return fail(e.what());
+  }
+  if (print_config) {
+    std::fputs(cppftpd::cli::settings_as_toml(app).c_str(), stdout);
+    return 0;
   }
   if (check_only) {
     std::printf("cppftpd: configuration OK%s%s\n", config_path.empty() ? "" : ": ",
@@ -433,9 +471,16 @@ int main(int argc, char** argv) {
     // SIGHUP: a new generation of users, or none if anything in it is wrong.
     auto reload = [&] {
       try {
-        auto next = load_users();
+        cppftpd::RateSettings rates;
+        auto next = load_users(rates);
         users.replace(next);
+        server.set_rates(rates);
         metrics.count_reload(true);
+        spdlog::info(
+            "reload: rates (bytes/s, 0: none): download {}, upload {}, all downloads {}, all "
+            "uploads {}",
+            rates.max_download_rate, rates.max_upload_rate, rates.max_total_download_rate,
+            rates.max_total_upload_rate);
         spdlog::info("reload: users loaded{}{}{}{}", config_path.empty() ? "" : " from ",
                      config_path, users_path.empty() ? "" : " and ", users_path);
       } catch (const cppftpd::cli::ConfigError& e) {

@@ -57,6 +57,15 @@ struct TlsConfig {
   std::chrono::seconds handshake_timeout{30};
 };
 
+/// Bandwidth limits in bytes per second (0: none), as in ServerConfig; for
+/// Server::set_rates().
+struct RateSettings {
+  std::uint64_t max_download_rate = 0;        ///< one download (an account's own wins)
+  std::uint64_t max_upload_rate = 0;          ///< one upload (an account's own wins)
+  std::uint64_t max_total_download_rate = 0;  ///< all downloads together
+  std::uint64_t max_total_upload_rate = 0;    ///< all uploads together
+};
+
 struct ServerConfig {
   ListenAddress listen;
   /// Address put in PASV replies instead of the local one (-n, for NAT).
@@ -105,6 +114,12 @@ struct ServerConfig {
   /// account's own limit (Account::max_download_rate, ...) takes precedence.
   std::uint64_t max_download_rate = 0;
   std::uint64_t max_upload_rate = 0;
+  /// Most bytes per second of all downloads / all uploads together, across
+  /// every session and thread (a server-wide cap on top of the per-transfer
+  /// limits above); 0: no cap. Server::set_total_rates() changes them while
+  /// the server runs.
+  std::uint64_t max_total_download_rate = 0;
+  std::uint64_t max_total_upload_rate = 0;
   // -- end of the service block --------------------------------------------
 
   /// Event-loop threads; 0: one per core.

@@ -43,6 +43,12 @@ class Server {
   /// The bound implicit FTPS port (config.tls.implicit_port), or 0.
   std::uint16_t implicit_tls_port() const noexcept;
 
+  /// Changes the bandwidth limits while the server runs (e.g. on a reload);
+  /// they start as the ServerConfig fields of the same names. Running
+  /// transfers follow new server-wide caps at once; a new per-transfer rate
+  /// applies from the next transfer. Thread-safe.
+  void set_rates(const RateSettings& rates) noexcept;
+
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;

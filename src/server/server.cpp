@@ -9,10 +9,10 @@
 #include "server/address_ban.hpp"
 #include "server/connection_limiter.hpp"
 #include "session/session.hpp"
-#include "tls/tls_context.hpp"
 #include "sys/descriptor_reserve.hpp"
-#include "sys/privileges.hpp"
 #include "sys/inherited_socket.hpp"
+#include "sys/privileges.hpp"
+#include "tls/tls_context.hpp"
 
 #include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
@@ -115,16 +115,20 @@ class Server::Impl {
         filesystem_(filesystem ? std::move(filesystem) : make_local_filesystem()),
         hooks_(std::move(hooks)),
         tls_(make_tls(config_.tls)),
-        services_{config_,
-                  authorizer,
-                  *filesystem_,
-                  blocking_pool_,
-                  hooks_,
-                  [this](const asio::ip::address& peer) { return login_failed(peer); },
-                  tls_.get()},
+        services_{
+            .config = config_,
+            .authorizer = authorizer,
+            .filesystem = *filesystem_,
+            .blocking_pool = blocking_pool_,
+            .hooks = hooks_,
+            .login_failed = [this](const asio::ip::address& peer) { return login_failed(peer); },
+            .tls = tls_.get(),
+            .bandwidth = bandwidth_},
         limiter_(config_.max_connections, config_.max_connections_per_ip),
         ban_(config_.ban_after_failures, config_.ban_window, config_.ban_duration,
              limits::kMaxBanTableEntries) {
+    set_rates({config_.max_download_rate, config_.max_upload_rate, config_.max_total_download_rate,
+               config_.max_total_upload_rate});
     const unsigned threads =
         config_.threads != 0 ? config_.threads : std::max(1U, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
@@ -229,6 +233,13 @@ class Server::Impl {
 
   std::uint16_t port() const noexcept { return port_; }
   std::uint16_t implicit_tls_port() const noexcept { return implicit_tls_port_; }
+
+  void set_rates(const RateSettings& rates) noexcept {
+    bandwidth_.per_download.store(rates.max_download_rate, std::memory_order_relaxed);
+    bandwidth_.per_upload.store(rates.max_upload_rate, std::memory_order_relaxed);
+    bandwidth_.all_downloads.set_rate(rates.max_total_download_rate);
+    bandwidth_.all_uploads.set_rate(rates.max_total_upload_rate);
+  }
 
  private:
   // A listening socket; connections to an implicit one start with TLS.
@@ -381,6 +392,7 @@ class Server::Impl {
   EventHooks hooks_;
   std::unique_ptr<tls::TlsContext> tls_;
   asio::thread_pool blocking_pool_{2};
+  Bandwidth bandwidth_;
   SessionServices services_;
   ConnectionLimiter limiter_;
   AddressBan ban_;
@@ -415,5 +427,6 @@ void Server::wait() { impl_->wait(); }
 void Server::stop() { impl_->stop(); }
 std::uint16_t Server::port() const noexcept { return impl_->port(); }
 std::uint16_t Server::implicit_tls_port() const noexcept { return impl_->implicit_tls_port(); }
+void Server::set_rates(const RateSettings& rates) noexcept { impl_->set_rates(rates); }
 
 }  // namespace cppftpd

@@ -44,6 +44,8 @@ struct SessionServices {
   /// address is now banned (the session then says 421 and disconnects).
   std::function<bool(const asio::ip::address&)> login_failed;
   tls::TlsContext* tls = nullptr;  ///< set when FTPS is configured
+  /// The server's bandwidth limits (changeable while it runs).
+  Bandwidth& bandwidth;
 };
 
 class Session : public std::enable_shared_from_this<Session> {

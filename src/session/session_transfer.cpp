@@ -54,14 +54,16 @@ void Session::start_transfer(std::unique_ptr<TransferJob> job) {
 template <typename Stream>
 asio::awaitable<PumpResult> Session::pump(Stream& stream, TransferJob& job,
                                           ActiveTransfer& active) {
-  // A per-account rate wins over the server's; 0 is no limit.
-  const std::uint64_t rate = job.reader
-                                 ? (account_->max_download_rate != 0 ? account_->max_download_rate
-                                                                     : config_.max_download_rate)
-                                 : (account_->max_upload_rate != 0 ? account_->max_upload_rate
-                                                                   : config_.max_upload_rate);
+  // A per-account rate wins over the server's; 0 is no limit. Every transfer
+  // also draws from the server-wide cap of its direction.
+  Bandwidth& bandwidth = services_.bandwidth;
+  const std::uint64_t own = job.reader ? account_->max_download_rate : account_->max_upload_rate;
+  const std::uint64_t rate = own != 0 ? own
+                                      : (job.reader ? bandwidth.per_download : bandwidth.per_upload)
+                                            .load(std::memory_order_relaxed);
+  RateLimit* shared = job.reader ? &bandwidth.all_downloads : &bandwidth.all_uploads;
   std::optional<Throttle> throttle;
-  if (rate != 0 && (job.reader || job.writer)) throttle.emplace(rate);
+  if ((job.reader || job.writer) && Throttle::needed(rate, shared)) throttle.emplace(rate, shared);
   const PumpOptions options{job.ascii, config_.use_sendfile, config_.use_splice,
                             throttle ? &*throttle : nullptr};
   if (job.reader) {

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -57,6 +58,75 @@ class ConfigCase(fx.ServerTestCase):
 
 
 class CheckTest(ConfigCase):
+
+    def every_key(self):
+        """A valid non-default value for every setting a file may hold."""
+        home = os.path.join(self.dir, "home")
+        os.makedirs(home, exist_ok=True)
+        cert = os.path.join(self.dir, "cert.pem")
+        key = os.path.join(self.dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=localhost",
+                        "-days", "2", "-keyout", key, "-out", cert], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=TIMEOUT)
+        return {
+            "interface": "127.0.0.1", "port": 2122, "write": True, "directory": home,
+            "nat-address": "192.0.2.7", "range": "60000-60100", "debug": True,
+            "username": "bob", "timeout": 120, "banner": 'Hello "there" \\ friend',
+            "permit-foreign-addresses": True, "permit-privileged-ports": True,
+            "encoding": "utf8", "use-localtime": True, "disable-sendfile": True,
+            "max-cons": 64, "max-cons-per-ip": 4, "max-login-attempts": 5, "tls": True,
+            "certfile": cert, "keyfile": key, "tls-control-required": True,
+            "tls-data-required": True, "tls-implicit-port": 9990, "tls-no-session-reuse": True,
+            "tls-min-version": "1.3", "run-as": "nobody", "allow-root": True, "ban-after": 3,
+            "ban-time": 60, "login-timeout": 30, "delete-incomplete": True,
+            "xferlog": os.path.join(self.dir, "xfer.log"), "log-format": "json",
+            "log-file": os.path.join(self.dir, "cppftpd.log"), "syslog": False,
+            "metrics": "127.0.0.1:9121", "pidfile": os.path.join(self.dir, "cppftpd.pid"),
+            "atomic-uploads": True, "max-download-rate": 1000, "max-upload-rate": 2000,
+            "max-total-download-rate": 3000, "max-total-upload-rate": 4000,
+        }
+
+    def test_round_trip_of_every_key(self):
+        # Every long option of --help but the command-line-only ones has a value
+        # here: a new flag without one fails this test.
+        values = self.every_key()
+        helped = set(re.findall(r"--([a-z][a-z0-9-]*)", run_binary(["--help"]).stdout.decode()))
+        # (--method belongs to the passwd subcommand; a file's "users" are its
+        # [[users]] tables, so --users FILE stays on the command line.)
+        command_line_only = {"help", "version", "config", "check", "print-config", "password",
+                             "method", "users"}
+        self.assertEqual(helped - command_line_only, set(values))
+
+        def toml_value(v):
+            if isinstance(v, bool):
+                return "true" if v else "false"
+            if isinstance(v, int):
+                return str(v)
+            return '"%s"' % v.replace("\\", "\\\\").replace('"', '\\"')
+
+        first = self.write_config("".join("%s = %s\n" % (k, toml_value(v))
+                                          for k, v in values.items()))
+        result = run_binary(["--config", first, "-P", "secret", "--print-config"])
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        printed = result.stdout.decode()
+        self.assertNotIn("secret", printed)
+        self.assertEqual(tomllib.loads(printed), values)
+        # What it prints reads back to the same settings.
+        second = self.write_config(printed, "printed.toml")
+        again = run_binary(["--config", second, "-P", "secret", "--print-config"])
+        self.assertEqual(again.returncode, 0, again.stderr.decode())
+        self.assertEqual(again.stdout.decode(), printed)
+
+    def test_print_config_shows_defaults_and_flags_win(self):
+        path = self.write_config("port = 2200\nmax-total-upload-rate = 5\n")
+        result = run_binary(["--config", path, "--port", "2300", "--print-config"])
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        settings = tomllib.loads(result.stdout.decode())
+        self.assertEqual(settings["port"], 2300)
+        self.assertEqual(settings["max-total-upload-rate"], 5)
+        self.assertEqual(settings["max-cons"], 512)
+        self.assertEqual(settings["write"], False)
 
     def test_example_config_is_valid(self):
         # The example's paths (/srv/ftp/...) are pointed at a temporary tree first.
