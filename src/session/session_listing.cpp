@@ -7,7 +7,12 @@
 #include "protocol/reply.hpp"
 
 #include <spdlog/spdlog.h>
+#include <asio/co_spawn.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
+
 #include <ctime>
+#include <optional>
 
 namespace cppftpd {
 
@@ -16,6 +21,23 @@ namespace {
 std::string without_crlf(std::string line) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
   return line;
+}
+
+// Runs `work` (reading a directory and formatting it) on the blocking pool
+// and resumes on the session's own thread with its result: a directory of up
+// to kMaxListingEntries entries, or a slow disk, must not stall the other
+// sessions that share this event loop. The session waits meanwhile, so
+// nothing else uses its tree; the Authorizer is thread-safe by contract.
+// (Named tasks, not temporaries in co_await: see session_login.cpp.)
+template <typename Work>
+asio::awaitable<Result<std::string>> off_the_loop(asio::thread_pool& pool, Work work) {
+  auto task =
+      [work = std::move(work)]() mutable -> asio::awaitable<std::optional<Result<std::string>>> {
+    co_return work();
+  };
+  std::optional<Result<std::string>> done =
+      co_await asio::co_spawn(pool, std::move(task), asio::use_awaitable);
+  co_return std::move(done).value();
 }
 
 }  // namespace
@@ -91,7 +113,9 @@ std::string Session::mlsx_perm(const FileInfo& info, const VirtualPath& path) co
 
 asio::awaitable<void> Session::send_listing(const Request& request, bool names_only) {
   if (!data_connection_prepared()) co_return;
-  auto listing = build_listing(request, names_only);
+  auto build = [this, &request, names_only] { return build_listing(request, names_only); };
+  auto listing = co_await off_the_loop(services_.blocking_pool, std::move(build));
+  if (closed_) co_return;
   if (!listing) {
     data_.cancel();
     reply_error(listing.error());
@@ -127,30 +151,36 @@ asio::awaitable<void> Session::cmd_mlsd(const Request& request) {
     reply(501, fmt::format("{} is not a directory.", request.path.str()));
     co_return;
   }
-  auto entries = tree_->list(request.path, limits::kMaxListingEntries);
-  if (!entries) {
+  auto build = [this, &request, &directory]() -> Result<std::string> {
+    auto entries = tree_->list(request.path, limits::kMaxListingEntries);
+    if (!entries) return entries.error();
+    std::string listing;
+    // RFC 3659 7.5.1.2: a "type=cdir" entry names the listed directory, and
+    // only when the type fact is on (else it could not be told apart).
+    if ((mlst_facts_ & protocol::kFactType) != 0) {
+      listing += protocol::format_mlsx_entry(*directory, request.path.str(), mlst_facts_,
+                                             mlsx_perm(*directory, request.path), "cdir");
+      listing += "\r\n";
+    }
+    for (const auto& entry : *entries) {
+      const VirtualPath entry_path = request.path.child(entry.name);
+      listing +=
+          protocol::format_mlsx_entry(entry, entry.name, mlst_facts_, mlsx_perm(entry, entry_path));
+      listing += "\r\n";
+    }
+    return listing;
+  };
+  auto listing = co_await off_the_loop(services_.blocking_pool, std::move(build));
+  if (closed_) co_return;
+  if (!listing) {
     data_.cancel();
-    reply_error(entries.error());
+    reply_error(listing.error());
     co_return;
-  }
-  std::string listing;
-  // RFC 3659 7.5.1.2: a "type=cdir" entry names the listed directory, and
-  // only when the type fact is on (else it could not be told apart).
-  if ((mlst_facts_ & protocol::kFactType) != 0) {
-    listing += protocol::format_mlsx_entry(*directory, request.path.str(), mlst_facts_,
-                                           mlsx_perm(*directory, request.path), "cdir");
-    listing += "\r\n";
-  }
-  for (const auto& entry : *entries) {
-    const VirtualPath entry_path = request.path.child(entry.name);
-    listing +=
-        protocol::format_mlsx_entry(entry, entry.name, mlst_facts_, mlsx_perm(entry, entry_path));
-    listing += "\r\n";
   }
   auto job = std::make_unique<TransferJob>();
   job->verb = "MLSD";
   job->path = request.path;
-  job->listing = std::move(listing);
+  job->listing = std::move(listing).value();
   reply(150, "Here comes the directory listing.");
   start_transfer(std::move(job));
 }
@@ -204,7 +234,9 @@ asio::awaitable<void> Session::cmd_stat(const Request& request) {
     co_return;
   }
   Request listing_request{request.spec, request.argument, path, !parsed.path.empty(), parsed.all};
-  auto listing = build_listing(listing_request, false);
+  auto build = [this, &listing_request] { return build_listing(listing_request, false); };
+  auto listing = co_await off_the_loop(services_.blocking_pool, std::move(build));
+  if (closed_) co_return;
   if (!listing) {
     reply_error(listing.error());
     co_return;

@@ -23,8 +23,9 @@ class Recorder {
   }
   std::size_t count(std::string_view prefix) const {
     std::lock_guard lock(mutex_);
-    return static_cast<std::size_t>(std::count_if(
-        events_.begin(), events_.end(), [&](const std::string& e) { return e.starts_with(prefix); }));
+    return static_cast<std::size_t>(
+        std::count_if(events_.begin(), events_.end(),
+                      [&](const std::string& e) { return e.starts_with(prefix); }));
   }
   bool wait_for(std::string_view prefix, std::size_t n = 1) const {
     return poll_until([&] { return count(prefix) >= n; });
@@ -192,8 +193,7 @@ TEST(HooksThrowing, AThrowingHookDoesNotHurtTheSession) {
 class SlowAuthorizer final : public cppftpd::Authorizer {
  public:
   explicit SlowAuthorizer(std::string home) : home_(std::move(home)) {}
-  std::optional<cppftpd::Account> authenticate(std::string_view user,
-                                               std::string_view) override {
+  std::optional<cppftpd::Account> authenticate(std::string_view user, std::string_view) override {
     if (user == "slow") {
       std::unique_lock lock(mutex_);
       entered_ = true;
@@ -253,6 +253,142 @@ TEST(SlowAuthorizer, OtherSessionsAreServedWhileALoginHangs) {
 
   authorizer.release();
   EXPECT_EQ(slow.read_reply().code, 230);
+  server.stop();
+  server.wait();
+}
+
+// A local filesystem whose directory listings block until released: a big
+// directory on a slow disk.
+class Gate {
+ public:
+  void enter_and_wait() {
+    std::unique_lock lock(mutex_);
+    entered_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return released_; });
+  }
+  bool wait_entered() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kPollLimit, [&] { return entered_; });
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool entered_ = false;
+  bool released_ = false;
+};
+
+class SlowListTree final : public cppftpd::FileTree {
+ public:
+  SlowListTree(std::unique_ptr<cppftpd::FileTree> inner, Gate& gate)
+      : inner_(std::move(inner)), gate_(gate) {}
+  cppftpd::Result<cppftpd::FileInfo> stat(const cppftpd::VirtualPath& p) override {
+    return inner_->stat(p);
+  }
+  cppftpd::Result<cppftpd::FileInfo> lstat(const cppftpd::VirtualPath& p) override {
+    return inner_->lstat(p);
+  }
+  cppftpd::Result<std::vector<cppftpd::FileInfo>> list(const cppftpd::VirtualPath& p,
+                                                       std::size_t max) override {
+    gate_.enter_and_wait();
+    return inner_->list(p, max);
+  }
+  cppftpd::Result<std::unique_ptr<cppftpd::FileReader>> open_read(const cppftpd::VirtualPath& p,
+                                                                  std::uint64_t offset) override {
+    return inner_->open_read(p, offset);
+  }
+  cppftpd::Result<std::unique_ptr<cppftpd::FileWriter>> open_write(const cppftpd::VirtualPath& p,
+                                                                   cppftpd::WriteMode mode,
+                                                                   std::uint64_t offset) override {
+    return inner_->open_write(p, mode, offset);
+  }
+  cppftpd::Status make_directory(const cppftpd::VirtualPath& p) override {
+    return inner_->make_directory(p);
+  }
+  cppftpd::Status remove_directory(const cppftpd::VirtualPath& p) override {
+    return inner_->remove_directory(p);
+  }
+  cppftpd::Status remove_file(const cppftpd::VirtualPath& p) override {
+    return inner_->remove_file(p);
+  }
+  cppftpd::Status rename(const cppftpd::VirtualPath& from,
+                         const cppftpd::VirtualPath& to) override {
+    return inner_->rename(from, to);
+  }
+  cppftpd::Status set_mode(const cppftpd::VirtualPath& p, std::uint32_t mode) override {
+    return inner_->set_mode(p, mode);
+  }
+  cppftpd::Status set_mtime(const cppftpd::VirtualPath& p, std::time_t mtime) override {
+    return inner_->set_mtime(p, mtime);
+  }
+
+ private:
+  std::unique_ptr<cppftpd::FileTree> inner_;
+  Gate& gate_;
+};
+
+class SlowListFilesystem final : public cppftpd::Filesystem {
+ public:
+  explicit SlowListFilesystem(Gate& gate) : gate_(gate) {}
+  cppftpd::Result<std::unique_ptr<cppftpd::FileTree>> open_tree(const std::string& home) override {
+    auto tree = inner_->open_tree(home);
+    if (!tree) return tree.error();
+    return std::unique_ptr<cppftpd::FileTree>(
+        std::make_unique<SlowListTree>(std::move(tree).value(), gate_));
+  }
+
+ private:
+  std::unique_ptr<cppftpd::Filesystem> inner_ = cppftpd::make_local_filesystem();
+  Gate& gate_;
+};
+
+TEST(SlowListing, OtherSessionsAreServedWhileADirectoryIsRead) {
+  TempDir dir;
+  write_file(dir.path() + "/a.txt", "a");
+  Gate gate;
+  cppftpd::MemoryAuthorizer authorizer;
+  authorizer.add_anonymous(dir.path());
+  cppftpd::ServerConfig config;
+  config.listen = {"127.0.0.1", 0};
+  config.handle_signals = false;
+  config.threads = 1;  // one event loop: a listing read on it would freeze everyone
+  cppftpd::Server server(config, authorizer, std::make_unique<SlowListFilesystem>(gate),
+                         cppftpd::EventHooks{});
+  server.start();
+
+  ControlClient slow(server.port());
+  ASSERT_EQ(slow.greeting().code, 220);
+  ASSERT_EQ(slow.cmd("USER anonymous").code, 331);
+  ASSERT_EQ(slow.cmd("PASS x").code, 230);
+  Fd data = slow.open_pasv();
+  ASSERT_TRUE(data);
+  ASSERT_TRUE(slow.send("MLSD"));
+  ASSERT_TRUE(gate.wait_entered());
+  // Released on every path out, so a failure below cannot hang the server.
+  struct Release {
+    Gate& gate;
+    ~Release() { gate.release(); }
+  } release{gate};
+
+  ControlClient fast(server.port());
+  EXPECT_EQ(fast.greeting().code, 220);
+  EXPECT_EQ(fast.cmd("USER anonymous").code, 331);
+  EXPECT_EQ(fast.cmd("PASS y").code, 230);
+  EXPECT_EQ(fast.cmd("NOOP").code, 200);
+  EXPECT_EQ(fast.cmd("SIZE a.txt").code, 213);
+  EXPECT_FALSE(readable_now(slow.fd()));  // still reading its directory
+
+  gate.release();
+  EXPECT_EQ(slow.read_reply().code, 150);
+  bool clean = false;
+  EXPECT_NE(recv_all(data.get(), &clean).find("a.txt"), std::string::npos);
+  EXPECT_EQ(slow.read_reply().code, 226);
   server.stop();
   server.wait();
 }
