@@ -10,6 +10,7 @@
 #include "passwd.hpp"
 #include "pidfile.hpp"
 #include "socket_activation.hpp"
+#include "system_accounts.hpp"
 #include "user_set.hpp"
 #include "users_file.hpp"
 #include "xferlog.hpp"
@@ -231,6 +232,30 @@ int main(int argc, char** argv) {
                  "most bytes/s of all uploads together, every session counted (default 0: "
                  "no limit); reloaded on SIGHUP")
       ->check(CLI::NonNegativeNumber);
+  // System accounts (README "System accounts", docs/security.md).
+  bool unix_accounts = false;
+  std::string pam_service = "cppftpd";
+  std::string unix_allow;
+  std::string unix_deny;
+  bool unix_any_shell = false;
+  std::string unix_perms = std::string(kAllPerms);
+  std::string unix_guest = "nobody";
+  app.add_flag("--unix", unix_accounts,
+               "log local system users in through PAM, each into its home with its own rights "
+               "(needs root; no implicit anonymous share)");
+  app.add_option("--pam-service", pam_service,
+                 "PAM service of --unix logins: /etc/pam.d/NAME (default cppftpd)");
+  app.add_option("--unix-allow", unix_allow,
+                 "with --unix: only these system users (comma-separated) may log in");
+  app.add_option("--unix-deny", unix_deny,
+                 "with --unix: these system users (comma-separated) may not log in");
+  app.add_flag("--unix-any-shell", unix_any_shell,
+               "with --unix: also let in users whose shell is not in /etc/shells");
+  app.add_option("--unix-perms", unix_perms,
+                 "with --unix: permission letters of system users (default elradfmwMT)");
+  app.add_option("--unix-guest", unix_guest,
+                 "with --unix: system user whose rights the configured (non-system) users and "
+                 "anonymous get (default nobody)");
   app.footer(
       "Subcommand:\n  cppftpd passwd [--method yescrypt|sha512]\n"
       "      print a crypt(3) hash of a password (read without echo, or from standard input)\n"
@@ -278,6 +303,21 @@ int main(int argc, char** argv) {
     }
   }
   if (use_syslog && !log_file.empty()) return fail("--syslog and --log-file exclude each other");
+  if (!unix_accounts) {
+    // By value, not by presence: --print-config writes the defaults, and
+    // what it writes must read back.
+    const std::pair<const char*, bool> changed[] = {
+        {"--pam-service", pam_service != "cppftpd"}, {"--unix-allow", !unix_allow.empty()},
+        {"--unix-deny", !unix_deny.empty()},         {"--unix-any-shell", unix_any_shell},
+        {"--unix-perms", unix_perms != kAllPerms},   {"--unix-guest", unix_guest != "nobody"}};
+    for (const auto& [name, set] : changed) {
+      if (set) return fail(std::string(name) + " needs --unix");
+    }
+  } else if (!run_as.empty()) {
+    return fail(
+        "--unix and --run-as exclude each other: system logins need root, and each session "
+        "already runs its file access as its own user");
+  }
   if (!username.empty() && password.empty()) {
     return fail("if username (-u) is supplied, password (-P) is required");
   }
@@ -374,7 +414,7 @@ int main(int argc, char** argv) {
     try {
       if (!username.empty()) {
         set->authorizer.add_user(username, password, home, perms);
-      } else if (specs.empty()) {
+      } else if (specs.empty() && !unix_accounts) {
         set->authorizer.add_anonymous(home, perms);
       }
     } catch (const std::invalid_argument& e) {
@@ -389,6 +429,26 @@ int main(int argc, char** argv) {
     first_users = load_users(unused);
   } catch (const cppftpd::cli::ConfigError& e) {
     return fail(e.what());
+  }
+  // --unix: system accounts beside the configured ones (system_accounts.hpp).
+  std::optional<cppftpd::UnixAuthorizer> system_users;
+  std::optional<cppftpd::Credentials> guest;
+  if (unix_accounts) {
+    cppftpd::UnixAuthorizerOptions options;
+    options.pam_service = pam_service;
+    options.allowed_users = cppftpd::cli::split_user_list(unix_allow);
+    options.rejected_users = cppftpd::cli::split_user_list(unix_deny);
+    options.require_valid_shell = !unix_any_shell;
+    options.perms = unix_perms;
+    try {
+      system_users.emplace(std::move(options));
+    } catch (const std::invalid_argument& e) {
+      return fail(std::string("--unix: ") + e.what());
+    }
+    guest = cppftpd::system_credentials(unix_guest);
+    if (!guest) {
+      return fail("--unix-guest: '" + unix_guest + "' is not a system user other than root");
+    }
   }
   if (print_config) {
     std::fputs(cppftpd::cli::settings_as_toml(app).c_str(), stdout);
@@ -448,8 +508,20 @@ int main(int argc, char** argv) {
     if (atomic_uploads) {
       filesystem = cppftpd::make_atomic_upload_filesystem(cppftpd::make_local_filesystem());
     }
-    cppftpd::Server server(config, users, std::move(filesystem), hooks);
-    if (::geteuid() == 0 && run_as.empty() && !allow_root) {
+    std::optional<cppftpd::cli::SystemAccountChain> chain;
+    cppftpd::Authorizer* authorizer = &users;
+    if (system_users) {
+      if (::geteuid() != 0) {
+        return fail(
+            "--unix needs root: PAM reads /etc/shadow, and each session switches its file "
+            "access to its user");
+      }
+      chain.emplace(users, *system_users, *guest);
+      authorizer = &*chain;
+    }
+    cppftpd::Server server(config, *authorizer, std::move(filesystem), hooks);
+    // --unix: root is how it works (sessions never touch files as root).
+    if (::geteuid() == 0 && run_as.empty() && !allow_root && !unix_accounts) {
       // A policy of this command, not of the library: a server reachable by
       // anyone should not run with every privilege. Checked once the flags
       // and the listening address are known to be good, before serving.
@@ -506,8 +578,13 @@ int main(int argc, char** argv) {
     daemon.start();
     spdlog::info(">>> starting FTP server on {}:{}, pid={} <<<",
                  interface.empty() ? std::string("::") : interface, server.port(), ::getpid());
-    spdlog::info("sharing {} ({}, {})", home, username.empty() ? "anonymous" : username,
-                 write ? "read-write" : "read-only");
+    if (unix_accounts) {
+      spdlog::info("system accounts through PAM service '{}' (permissions {}); other users as '{}'",
+                   pam_service, unix_perms, unix_guest);
+    } else {
+      spdlog::info("sharing {} ({}, {})", home, username.empty() ? "anonymous" : username,
+                   write ? "read-write" : "read-only");
+    }
     spdlog::info("masquerade (NAT) address: {}", nat_address.empty() ? "None" : nat_address);
     spdlog::info("passive ports: {}", range_text.empty() ? "None" : range_text);
     if (tls) {

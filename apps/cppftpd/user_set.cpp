@@ -63,6 +63,10 @@ std::optional<Account> ReloadableAuthorizer::authenticate(std::string_view user,
   return account;
 }
 
+bool ReloadableAuthorizer::has_user(std::string_view user) const {
+  return current()->authorizer.has_user(user);
+}
+
 bool ReloadableAuthorizer::has_perm(const Account& account, char letter,
                                     const VirtualPath& path) const {
   return current()->authorizer.has_perm(account, letter, path);

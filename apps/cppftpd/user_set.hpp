@@ -49,6 +49,10 @@ class ReloadableAuthorizer final : public Authorizer {
   void session_started(std::string_view user);
   void session_ended(std::string_view user);
 
+  /// Whether the current set holds `user` ("anonymous" for the anonymous
+  /// account). Thread-safe.
+  bool has_user(std::string_view user) const;
+
   std::optional<Account> authenticate(std::string_view user, std::string_view password) override;
   bool has_perm(const Account& account, char letter, const VirtualPath& path) const override;
   Permissions perms(const Account& account, const VirtualPath& path) const override;

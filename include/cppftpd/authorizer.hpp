@@ -41,6 +41,13 @@ class Permissions {
   std::uint16_t bits_ = 0;
 };
 
+/// A system user's identity, for file access as that user.
+struct Credentials {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;              ///< primary group
+  std::vector<std::uint32_t> groups;  ///< supplementary groups (getgrouplist(3))
+};
+
 /// A logged-in user, as the Authorizer describes it to the server.
 struct Account {
   std::string name;                             ///< login name
@@ -52,6 +59,12 @@ struct Account {
   /// server's ServerConfig::max_download_rate / max_upload_rate.
   std::uint64_t max_download_rate = 0;
   std::uint64_t max_upload_rate = 0;
+  /// Set: every file operation of the session runs with these file-system
+  /// credentials (per thread: setfsuid/setfsgid and the thread's groups), so
+  /// the kernel grants what it would grant that user, and new files belong
+  /// to it. The home is opened as that user too. Needs a server running as
+  /// root; without the privilege the login fails. Unset: the server's own.
+  std::optional<Credentials> credentials;
 };
 
 /// Decides who may log in and what they may do. Implement it to check logins

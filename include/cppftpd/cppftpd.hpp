@@ -8,4 +8,5 @@
 #include <cppftpd/memory_filesystem.hpp>
 #include <cppftpd/result.hpp>
 #include <cppftpd/server.hpp>
+#include <cppftpd/unix_authorizer.hpp>
 #include <cppftpd/virtual_path.hpp>

@@ -2,6 +2,8 @@
 
 #include "session/session.hpp"
 
+#include "fs/credential_tree.hpp"
+
 #include "protocol/host_port.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/line_reader.hpp"
@@ -115,7 +117,12 @@ asio::awaitable<void> Session::cmd_pass(const Request& request) {
 
   std::unique_ptr<FileTree> tree;
   if (account) {
-    auto opened = services_.filesystem.open_tree(account->home);
+    // An account of a system user (UnixAuthorizer) touches files only as
+    // that user: its tree switches the calling thread's fs credentials for
+    // every operation (fs/credential_tree.hpp).
+    auto opened = account->credentials ? open_tree_as(services_.filesystem, account->home,
+                                                      fs_identity(*account->credentials))
+                                       : services_.filesystem.open_tree(account->home);
     if (!opened) {
       spdlog::error("{} cannot open home {} of '{}': {}", log_prefix(), account->home, user,
                     opened.error().message());

@@ -85,7 +85,17 @@ class CheckTest(ConfigCase):
             "metrics": "127.0.0.1:9121", "pidfile": os.path.join(self.dir, "cppftpd.pid"),
             "atomic-uploads": True, "max-download-rate": 1000, "max-upload-rate": 2000,
             "max-total-download-rate": 3000, "max-total-upload-rate": 4000,
+            # --unix excludes --run-as: its own values are in unix_keys(); here, the
+            # defaults (what --print-config writes without --unix must read back).
+            "unix": False, "pam-service": "cppftpd", "unix-any-shell": False,
+            "unix-perms": "elradfmwMT", "unix-guest": "nobody",
         }
+
+    def unix_keys(self):
+        """Non-default values of the --unix settings (with every_key(), minus run-as)."""
+        return {"unix": True, "pam-service": "ftp-test", "unix-allow": "alice,bob",
+                "unix-deny": "carol", "unix-any-shell": True, "unix-perms": "elr",
+                "unix-guest": "nobody"}
 
     def test_round_trip_of_every_key(self):
         # Every long option of --help but the command-line-only ones has a value
@@ -96,8 +106,15 @@ class CheckTest(ConfigCase):
         # [[users]] tables, so --users FILE stays on the command line.)
         command_line_only = {"help", "version", "config", "check", "print-config", "password",
                              "method", "users"}
-        self.assertEqual(helped - command_line_only, set(values))
+        self.assertEqual(helped - command_line_only, set(values) | set(self.unix_keys()))
+        with_unix = dict(values)
+        del with_unix["run-as"]
+        with_unix.update(self.unix_keys())
+        for variant in (values, with_unix):
+            with self.subTest(unix=variant["unix"]):
+                self.check_round_trip(variant)
 
+    def check_round_trip(self, values):
         def toml_value(v):
             if isinstance(v, bool):
                 return "true" if v else "false"
