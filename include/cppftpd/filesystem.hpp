@@ -62,6 +62,21 @@ class FileWriter {
   virtual Status commit() { return {}; }
 };
 
+/// A directory open for a listing (FileTree::open_directory), read a batch of
+/// entries at a time: LIST, NLST and MLSD send each batch before the next is
+/// read, so a listing is never held whole in memory, whatever its size.
+class DirectoryReader {
+ public:
+  virtual ~DirectoryReader() = default;
+  /// Up to `max` more entries (max > 0), with the metadata list() gives
+  /// them, in the listing's order; an empty vector at the end. Entries
+  /// removed since the directory was opened are left out.
+  virtual Result<std::vector<FileInfo>> next(std::size_t max) = 0;
+};
+
+/// How many entries FileTree::open_directory()'s default reads at once.
+inline constexpr std::size_t kDefaultListingLimit = 100'000;
+
 /// How STOR/APPE/STOU open their target.
 enum class WriteMode {
   truncate,    ///< STOR: create or replace; with offset > 0 (REST) keep and write at offset
@@ -82,6 +97,12 @@ class FileTree {
   /// The entries of directory `path`, without "." and "..", at most
   /// `max_entries` of them (more is an error: std::errc::value_too_large).
   virtual Result<std::vector<FileInfo>> list(const VirtualPath& path, std::size_t max_entries) = 0;
+  /// Directory `path` open for a streamed listing; errors as list() (a path
+  /// that is not a directory: not_a_directory). The default reads
+  /// list(path, kDefaultListingLimit) at once and hands it out in batches;
+  /// a tree that can read entries as they are asked for overrides it (the
+  /// local disk's does, for directories of any size).
+  virtual Result<std::unique_ptr<DirectoryReader>> open_directory(const VirtualPath& path);
   virtual Result<std::unique_ptr<FileReader>> open_read(const VirtualPath& path,
                                                         std::uint64_t offset) = 0;
   virtual Result<std::unique_ptr<FileWriter>> open_write(const VirtualPath& path, WriteMode mode,

@@ -94,6 +94,9 @@ class AtomicUploadTree final : public FileTree {
   Result<std::vector<FileInfo>> list(const VirtualPath& path, std::size_t max_entries) override {
     return inner_->list(path, max_entries);
   }
+  Result<std::unique_ptr<DirectoryReader>> open_directory(const VirtualPath& path) override {
+    return inner_->open_directory(path);
+  }
   Result<std::unique_ptr<FileReader>> open_read(const VirtualPath& path,
                                                 std::uint64_t offset) override {
     return inner_->open_read(path, offset);

@@ -45,6 +45,22 @@ class CredentialWriter final : public FileWriter {
   std::unique_ptr<FileWriter> inner_;
 };
 
+// Reads the next batch (the stat() of each entry) as the user, too.
+class CredentialDirectoryReader final : public DirectoryReader {
+ public:
+  CredentialDirectoryReader(std::shared_ptr<const FsIdentity> identity,
+                            std::unique_ptr<DirectoryReader> inner)
+      : identity_(std::move(identity)), inner_(std::move(inner)) {}
+
+  Result<std::vector<FileInfo>> next(std::size_t max) override {
+    return as_user(*identity_, [&] { return inner_->next(max); });
+  }
+
+ private:
+  std::shared_ptr<const FsIdentity> identity_;
+  std::unique_ptr<DirectoryReader> inner_;
+};
+
 class CredentialTree final : public FileTree {
  public:
   CredentialTree(std::shared_ptr<const FsIdentity> identity, std::unique_ptr<FileTree> inner)
@@ -58,6 +74,14 @@ class CredentialTree final : public FileTree {
   }
   Result<std::vector<FileInfo>> list(const VirtualPath& path, std::size_t max_entries) override {
     return as_user(*identity_, [&] { return inner_->list(path, max_entries); });
+  }
+  Result<std::unique_ptr<DirectoryReader>> open_directory(const VirtualPath& path) override {
+    return as_user(*identity_, [&]() -> Result<std::unique_ptr<DirectoryReader>> {
+      auto opened = inner_->open_directory(path);
+      if (!opened) return opened.error();
+      return std::unique_ptr<DirectoryReader>(
+          std::make_unique<CredentialDirectoryReader>(identity_, std::move(opened).value()));
+    });
   }
   Result<std::unique_ptr<FileReader>> open_read(const VirtualPath& path,
                                                 std::uint64_t offset) override {

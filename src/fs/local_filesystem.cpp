@@ -1,5 +1,6 @@
 #include "fs/local_filesystem.hpp"
 
+#include "protocol/limits.hpp"
 #include "sys/openat2.hpp"
 
 #include <dirent.h>
@@ -250,57 +251,159 @@ Result<FileInfo> LocalFileTree::lstat(const VirtualPath& path) {
   return info;
 }
 
-Result<std::vector<FileInfo>> LocalFileTree::list(const VirtualPath& path,
-                                                  std::size_t max_entries) {
-  auto fd = open_path(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+Result<std::optional<FileInfo>> LocalFileTree::describe_entry(int dir_fd,
+                                                              const VirtualPath& directory,
+                                                              const std::string& name) const {
+  struct stat st {};
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return std::optional<FileInfo>();  // removed since readdir
+    return last_error();
+  }
+  FileInfo info = info_from(st, name);
+  if (S_ISLNK(st.st_mode)) {
+    std::string target = read_link(dir_fd, name.c_str());
+    // Describe what the link leads to, but only if the kernel can reach it
+    // from the root: resolved from the root, not from this directory, so a
+    // link such as "../x" works wherever it stays inside. Dangling and
+    // escaping links keep their own metadata and type symlink, and their
+    // target is not told: "-> /etc" would map the host for the client.
+    auto resolved = open_path(directory.child(name), O_PATH | O_CLOEXEC);
+    struct stat target_st {};
+    if (resolved && ::fstat(resolved->get(), &target_st) == 0) {
+      info = info_from(target_st, std::move(info.name));
+    }
+    if (!escapes(resolved)) info.link_target = std::move(target);
+  }
+  return std::optional<FileInfo>(std::move(info));
+}
+
+namespace {
+
+using DirStream = std::unique_ptr<DIR, int (*)(DIR*)>;
+
+// A directory descriptor (O_RDONLY | O_DIRECTORY) as a readdir() stream.
+Result<DirStream> open_dir_stream(Result<sys::UniqueFd> fd) {
   if (!fd) return fd.error();
   // fdopendir() takes the descriptor over on success only.
   DIR* raw_dir = ::fdopendir(fd->get());
   if (raw_dir == nullptr) return last_error();
   fd->release();
-  const std::unique_ptr<DIR, int (*)(DIR*)> dir(raw_dir, &::closedir);
-  const int dir_fd = ::dirfd(dir.get());
+  return DirStream(raw_dir, &::closedir);
+}
 
-  std::vector<FileInfo> entries;
+// The next name of the stream other than "." and ".."; std::nullopt at the
+// end. readdir() is safe on a DIR stream no other thread uses at the same
+// time (readdir_r is deprecated).
+Result<std::optional<std::string>> next_name(DIR* dir) {
   for (;;) {
     errno = 0;
-    // readdir() is safe on a DIR stream no other thread uses (readdir_r is deprecated).
-    const dirent* entry = ::readdir(dir.get());  // NOLINT(concurrency-mt-unsafe)
+    const dirent* entry = ::readdir(dir);  // NOLINT(concurrency-mt-unsafe)
     if (entry == nullptr) {
       if (errno != 0) return last_error();
-      break;
+      return std::optional<std::string>();
     }
     const std::string_view name = entry->d_name;
-    if (name == "." || name == "..") continue;
-    if (entries.size() >= max_entries) return std::errc::value_too_large;
-
-    struct stat st {};
-    if (::fstatat(dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (errno == ENOENT) continue;  // removed since readdir: not there any more
-      return last_error();
-    }
-    FileInfo info = info_from(st, std::string(name));
-    if (S_ISLNK(st.st_mode)) {
-      std::string target = read_link(dir_fd, entry->d_name);
-      // Describe what the link leads to, but only if the kernel can reach it
-      // from the root: resolved from the root, not from this directory, so a
-      // link such as "../x" works wherever it stays inside. Dangling and
-      // escaping links keep their own metadata and type symlink, and their
-      // target is not told: "-> /etc" would map the host for the client.
-      auto resolved = open_path(path.child(name), O_PATH | O_CLOEXEC);
-      struct stat target_st {};
-      if (resolved && ::fstat(resolved->get(), &target_st) == 0) {
-        info = info_from(target_st, std::move(info.name));
-      }
-      if (!escapes(resolved)) info.link_target = std::move(target);
-    }
-    entries.push_back(std::move(info));
+    if (name != "." && name != "..") return std::optional<std::string>(std::string(name));
   }
-  // Directory order is the filesystem's hash order; sort by bytes for stable
-  // listings (std::string compares as unsigned char, like memcmp).
+}
+
+// Directory order is the filesystem's hash order; listings sort by bytes so
+// they are stable (std::string compares as unsigned char, like memcmp).
+void sort_names(std::vector<std::string>& names) { std::sort(names.begin(), names.end()); }
+
+}  // namespace
+
+Result<std::vector<FileInfo>> LocalFileTree::list(const VirtualPath& path,
+                                                  std::size_t max_entries) {
+  auto dir = open_dir_stream(open_path(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return dir.error();
+  const int dir_fd = ::dirfd(dir->get());
+  std::vector<FileInfo> entries;
+  for (;;) {
+    auto name = next_name(dir->get());
+    if (!name) return name.error();
+    if (!*name) break;
+    if (entries.size() >= max_entries) return std::errc::value_too_large;
+    auto info = describe_entry(dir_fd, path, **name);
+    if (!info) return info.error();
+    if (*info) entries.push_back(std::move(**info));
+  }
   std::sort(entries.begin(), entries.end(),
             [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
   return entries;
+}
+
+// A streamed listing of a local directory: the names first (sorted, up to
+// limits::kSortedListingEntries), then the rest of the stream as it comes;
+// the metadata of each batch is read when the batch is asked for. It holds
+// the tree's root, so it stays valid whatever becomes of the tree.
+class LocalDirectoryReader final : public DirectoryReader {
+ public:
+  LocalDirectoryReader(LocalFileTree tree, VirtualPath path, DirStream dir,
+                       std::vector<std::string> names, bool stream_done)
+      : tree_(std::move(tree)),
+        path_(std::move(path)),
+        dir_(std::move(dir)),
+        names_(std::move(names)),
+        stream_done_(stream_done) {}
+
+  Result<std::vector<FileInfo>> next(std::size_t max) override {
+    std::vector<FileInfo> batch;
+    const int dir_fd = ::dirfd(dir_.get());
+    while (batch.size() < max) {
+      std::string name;
+      if (position_ < names_.size()) {
+        name = std::move(names_[position_++]);
+        if (position_ == names_.size()) {  // all handed out: free them
+          std::vector<std::string>().swap(names_);
+          position_ = 0;
+        }
+      } else if (!stream_done_) {
+        auto read = next_name(dir_.get());
+        if (!read) return read.error();
+        if (!*read) {
+          stream_done_ = true;
+          break;
+        }
+        name = std::move(**read);
+      } else {
+        break;
+      }
+      auto info = tree_.describe_entry(dir_fd, path_, name);
+      if (!info) return info.error();
+      if (*info) batch.push_back(std::move(**info));
+    }
+    return batch;
+  }
+
+ private:
+  LocalFileTree tree_;
+  VirtualPath path_;
+  DirStream dir_;
+  std::vector<std::string> names_;  // read ahead, not handed out yet
+  std::size_t position_ = 0;
+  bool stream_done_;
+};
+
+Result<std::unique_ptr<DirectoryReader>> LocalFileTree::open_directory(const VirtualPath& path) {
+  auto dir = open_dir_stream(open_path(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return dir.error();
+  std::vector<std::string> names;
+  bool stream_done = false;
+  while (names.size() < limits::kSortedListingEntries) {
+    auto name = next_name(dir->get());
+    if (!name) return name.error();
+    if (!*name) {
+      stream_done = true;
+      break;
+    }
+    names.push_back(std::move(**name));
+  }
+  // A directory too big to sort is listed in directory order, the names
+  // already read first.
+  if (stream_done) sort_names(names);
+  return std::unique_ptr<DirectoryReader>(std::make_unique<LocalDirectoryReader>(
+      LocalFileTree(root_), path, std::move(dir).value(), std::move(names), stream_done));
 }
 
 Result<std::unique_ptr<FileReader>> LocalFileTree::open_read(const VirtualPath& path,

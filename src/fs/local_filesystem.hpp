@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -45,6 +46,10 @@ class LocalFileTree final : public FileTree {
   Result<FileInfo> stat(const VirtualPath& path) override;
   Result<FileInfo> lstat(const VirtualPath& path) override;
   Result<std::vector<FileInfo>> list(const VirtualPath& path, std::size_t max_entries) override;
+  /// Reads the names first and hands them out sorted, as list() does, for
+  /// up to limits::kSortedListingEntries names; a bigger directory is handed
+  /// out in directory order as it is read. Metadata is read per batch.
+  Result<std::unique_ptr<DirectoryReader>> open_directory(const VirtualPath& path) override;
   /// Regular files only: a directory fails with is_a_directory, anything else
   /// (FIFO, device, socket) with invalid_argument, and opening never blocks.
   Result<std::unique_ptr<FileReader>> open_read(const VirtualPath& path,
@@ -74,6 +79,12 @@ class LocalFileTree final : public FileTree {
   };
   Result<ParentAndName> open_parent(const VirtualPath& path) const;
   Result<sys::UniqueFd> open_path(const VirtualPath& path, int flags, unsigned mode = 0) const;
+  // The listing entry `name` of directory `directory` (open as `dir_fd`):
+  // its lstat, or for a symlink what it leads to where that stays inside;
+  // std::nullopt when the entry was removed since it was read.
+  Result<std::optional<FileInfo>> describe_entry(int dir_fd, const VirtualPath& directory,
+                                                 const std::string& name) const;
+  friend class LocalDirectoryReader;
 
   std::shared_ptr<const sys::UniqueFd> root_;
 };

@@ -11,8 +11,16 @@ namespace cppftpd::limits {
 inline constexpr std::size_t kMaxCommandLine = 4096;
 /// Longest path argument (after resolution) a command may name.
 inline constexpr std::size_t kMaxPathLength = 4096;
-/// Most entries one listing (LIST, NLST, MLSD, STAT path) may hold.
+/// Most entries a listing sent on the control connection (STAT path) may
+/// hold. LIST, NLST and MLSD stream theirs over the data connection, a batch
+/// at a time, and have no such limit.
 inline constexpr std::size_t kMaxListingEntries = 100'000;
+/// Directories of up to this many entries are listed sorted by name (their
+/// names are read first); a bigger one is listed in the order the file system
+/// gives, as it is read, so no directory is ever held whole in memory.
+inline constexpr std::size_t kSortedListingEntries = 100'000;
+/// Entries read, formatted and sent per batch of a streamed listing.
+inline constexpr std::size_t kListingBatch = 512;
 /// Most replies queued to a client that does not read them.
 inline constexpr std::size_t kMaxPendingReplyBytes = 1 << 20;
 /// Transfer buffer for copies that cannot use sendfile.

@@ -25,6 +25,7 @@
 
 #include <array>
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -94,13 +95,27 @@ class Session : public std::enable_shared_from_this<Session> {
     bool aborted = false;                     // ABOR (or shutdown) cut it
     bool stalled = false;                     // the watchdog cut it
   };
+  // A listing on its way to the client, a batch of entries at a time
+  // (session_listing.cpp): only `pending` and one batch are ever in memory.
+  struct ListingStream {
+    enum class Format { list, nlst, mlsd };
+    Format format = Format::list;
+    VirtualPath directory;                     // where the entries are
+    std::unique_ptr<DirectoryReader> entries;  // null once all were read
+    std::string glob;                          // "LIST *.txt": only matching names
+    std::time_t now = 0;                       // LIST's six-month rule
+    std::size_t count = 0;                     // entries formatted so far
+    std::string pending;                       // formatted, not yet sent
+    bool done() const noexcept { return !entries; }
+  };
+
   // What a transfer coroutine moves.
   struct TransferJob {
     std::string verb;
     VirtualPath path;
-    std::unique_ptr<FileReader> reader;  // RETR
-    std::unique_ptr<FileWriter> writer;  // STOR, APPE, STOU
-    std::string listing;                 // LIST, NLST, MLSD
+    std::unique_ptr<FileReader> reader;      // RETR
+    std::unique_ptr<FileWriter> writer;      // STOR, APPE, STOU
+    std::unique_ptr<ListingStream> listing;  // LIST, NLST, MLSD
     bool ascii = false;
     bool protect = false;  // PROT P: TLS on the data connection
   };
@@ -160,10 +175,22 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> write_control(std::string_view data, std::error_code& ec);
 
   // --- listings (session_listing.cpp) ---
-  asio::awaitable<void> send_listing(const Request& request, bool names_only);
-  Result<std::string> build_listing(const Request& request, bool names_only);
-  Result<std::vector<FileInfo>> entries_for(const VirtualPath& path, bool& is_directory,
-                                            std::string& glob);
+  asio::awaitable<void> send_listing(const Request& request, ListingStream::Format format);
+  /// The listing of `path` (a directory, a file, or "dir/*.txt"), with its
+  /// first chunk formatted; on the blocking pool (so are the next two).
+  Result<std::unique_ptr<ListingStream>> open_listing(const VirtualPath& path,
+                                                      ListingStream::Format format);
+  /// Formats entries into `listing.pending` until it holds a chunk's worth
+  /// or the directory is read; at most `max_entries` in all (more:
+  /// value_too_large).
+  Status fill_listing(ListingStream& listing, std::size_t max_entries) const;
+  /// The whole listing as text (STAT path), of at most kMaxListingEntries.
+  Result<std::string> collect_listing(const Request& request);
+  /// Sends the listing over the data connection, reading the next chunk on
+  /// the blocking pool while nothing else of it is in memory.
+  template <typename Stream>
+  asio::awaitable<PumpResult> stream_listing(Stream& stream, ListingStream& listing,
+                                             ActiveTransfer& active);
   std::string mlsx_perm(const FileInfo& info, const VirtualPath& path) const;
 
   // --- handlers, reached through the command table ---

@@ -11,6 +11,7 @@
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <cstdint>
 #include <ctime>
 #include <optional>
 
@@ -23,71 +24,129 @@ std::string without_crlf(std::string line) {
   return line;
 }
 
-// Runs `work` (reading a directory and formatting it) on the blocking pool
-// and resumes on the session's own thread with its result: a directory of up
-// to kMaxListingEntries entries, or a slow disk, must not stall the other
-// sessions that share this event loop. The session waits meanwhile, so
-// nothing else uses its tree; the Authorizer is thread-safe by contract.
-// (Named tasks, not temporaries in co_await: see session_login.cpp.)
-template <typename Work>
-asio::awaitable<Result<std::string>> off_the_loop(asio::thread_pool& pool, Work work) {
-  auto task =
-      [work = std::move(work)]() mutable -> asio::awaitable<std::optional<Result<std::string>>> {
+// Text of a streamed listing formatted per chunk before it is sent.
+constexpr std::size_t kListingChunkBytes = 64 * 1024;
+
+// Runs `work` (reading a directory, formatting entries) on the blocking pool
+// and resumes on the session's own thread with its result: a big directory,
+// or a slow disk, must not stall the other sessions that share this event
+// loop. The session waits meanwhile, so nothing else uses its tree or the
+// listing; the Authorizer is thread-safe by contract. (Named tasks, not
+// temporaries in co_await: see session_login.cpp.)
+template <typename T, typename Work>
+asio::awaitable<T> off_the_loop(asio::thread_pool& pool, Work work) {
+  auto task = [work = std::move(work)]() mutable -> asio::awaitable<std::optional<T>> {
     co_return work();
   };
-  std::optional<Result<std::string>> done =
-      co_await asio::co_spawn(pool, std::move(task), asio::use_awaitable);
+  std::optional<T> done = co_await asio::co_spawn(pool, std::move(task), asio::use_awaitable);
   co_return std::move(done).value();
 }
 
 }  // namespace
 
-Result<std::vector<FileInfo>> Session::entries_for(const VirtualPath& path, bool& is_directory,
-                                                   std::string& glob) {
-  is_directory = false;
-  glob.clear();
+Result<std::unique_ptr<Session::ListingStream>> Session::open_listing(
+    const VirtualPath& path, ListingStream::Format format) {
+  auto listing = std::make_unique<ListingStream>();
+  listing->format = format;
+  listing->now = std::time(nullptr);
+  listing->directory = path;
   auto info = tree_->stat(path);
-  if (info) {
-    if (info->type == FileType::directory) {
-      is_directory = true;
-      return tree_->list(path, limits::kMaxListingEntries);
-    }
+  if (info && info->type != FileType::directory) {
+    if (format == ListingStream::Format::mlsd) return std::errc::not_a_directory;
+    // LIST/NLST of a file: its own line (MLSD refused it before).
     FileInfo single = std::move(info).value();
     single.name = std::string(path.filename());
-    return std::vector<FileInfo>{std::move(single)};
+    listing->pending =
+        format == ListingStream::Format::nlst
+            ? protocol::format_nlst_line(single.name)
+            : protocol::format_list_line(single, listing->now, config_.use_localtime);
+    return listing;
   }
-  // "LIST *.txt": a pattern in the last component lists the matching
-  // entries of its directory.
-  if (!path.is_root() && protocol::has_glob(path.filename())) {
-    glob = std::string(path.filename());
-    auto entries = tree_->list(path.parent(), limits::kMaxListingEntries);
-    if (!entries) return entries.error();
-    std::vector<FileInfo> matching;
-    for (auto& entry : *entries) {
-      if (protocol::glob_match(glob, entry.name)) matching.push_back(std::move(entry));
-    }
-    is_directory = true;
-    return matching;
+  if (!info) {
+    // "LIST *.txt": a pattern in the last component lists the matching
+    // entries of its directory.
+    if (path.is_root() || !protocol::has_glob(path.filename())) return info.error();
+    listing->glob = std::string(path.filename());
+    listing->directory = path.parent();
   }
-  return info.error();
-}
-
-Result<std::string> Session::build_listing(const Request& request, bool names_only) {
-  bool is_directory = false;
-  std::string glob;
-  auto entries = entries_for(request.path, is_directory, glob);
+  if (info && format == ListingStream::Format::mlsd && (mlst_facts_ & protocol::kFactType) != 0) {
+    // RFC 3659 7.5.1.2: a "type=cdir" entry names the listed directory, and
+    // only when the type fact is on (else it could not be told apart).
+    listing->pending =
+        protocol::format_mlsx_entry(*info, path.str(), mlst_facts_, mlsx_perm(*info, path), "cdir");
+    listing->pending += "\r\n";
+  }
+  auto entries = tree_->open_directory(listing->directory);
   if (!entries) return entries.error();
-  const std::time_t now = std::time(nullptr);
-  std::string listing;
-  for (const auto& entry : *entries) {
-    if (names_only) {
-      listing += protocol::format_nlst_line(entry.name);
-    } else {
-      listing += protocol::format_list_line(entry, now, config_.use_localtime);
-    }
-  }
+  listing->entries = std::move(entries).value();
+  // The first chunk now, so that a directory that cannot be read is told
+  // before the 150, and a small one needs no second trip to the pool.
+  if (const Status status = fill_listing(*listing, SIZE_MAX)) return status;
   return listing;
 }
+
+Status Session::fill_listing(ListingStream& listing, std::size_t max_entries) const {
+  while (listing.entries && listing.pending.size() < kListingChunkBytes) {
+    auto batch = listing.entries->next(limits::kListingBatch);
+    if (!batch) return batch.error();
+    if (batch->empty()) {
+      listing.entries.reset();  // the end: the directory is closed here
+      break;
+    }
+    for (const FileInfo& entry : *batch) {
+      if (!listing.glob.empty() && !protocol::glob_match(listing.glob, entry.name)) continue;
+      if (++listing.count > max_entries) return std::make_error_code(std::errc::value_too_large);
+      switch (listing.format) {
+        case ListingStream::Format::nlst:
+          listing.pending += protocol::format_nlst_line(entry.name);
+          break;
+        case ListingStream::Format::list:
+          listing.pending += protocol::format_list_line(entry, listing.now, config_.use_localtime);
+          break;
+        case ListingStream::Format::mlsd:
+          listing.pending +=
+              protocol::format_mlsx_entry(entry, entry.name, mlst_facts_,
+                                          mlsx_perm(entry, listing.directory.child(entry.name)));
+          listing.pending += "\r\n";
+          break;
+      }
+    }
+  }
+  return {};
+}
+
+Result<std::string> Session::collect_listing(const Request& request) {
+  auto listing = open_listing(request.path, ListingStream::Format::list);
+  if (!listing) return listing.error();
+  std::string text;
+  for (;;) {
+    text += (*listing)->pending;
+    (*listing)->pending.clear();
+    if ((*listing)->done()) return text;
+    if (const Status status = fill_listing(**listing, limits::kMaxListingEntries)) return status;
+  }
+}
+
+template <typename Stream>
+asio::awaitable<PumpResult> Session::stream_listing(Stream& stream, ListingStream& listing,
+                                                    ActiveTransfer& active) {
+  for (;;) {
+    if (!listing.pending.empty()) {
+      auto sent = co_await send_bytes(stream, listing.pending, active.progress);
+      if (!sent.ok()) co_return sent;
+      listing.pending.clear();
+    }
+    if (listing.done() || active.aborted || closed_) co_return PumpResult{};
+    auto next = [this, &listing] { return fill_listing(listing, SIZE_MAX); };
+    const Status status = co_await off_the_loop<Status>(services_.blocking_pool, std::move(next));
+    if (status) co_return PumpResult::storage(status);
+  }
+}
+
+template asio::awaitable<PumpResult> Session::stream_listing(asio::ip::tcp::socket&, ListingStream&,
+                                                             ActiveTransfer&);
+template asio::awaitable<PumpResult> Session::stream_listing(TlsDataStream&, ListingStream&,
+                                                             ActiveTransfer&);
 
 std::string Session::mlsx_perm(const FileInfo& info, const VirtualPath& path) const {
   // RFC 3659 7.5.5: what this user may do with the entry.
@@ -111,10 +170,11 @@ std::string Session::mlsx_perm(const FileInfo& info, const VirtualPath& path) co
   return perm;
 }
 
-asio::awaitable<void> Session::send_listing(const Request& request, bool names_only) {
+asio::awaitable<void> Session::send_listing(const Request& request, ListingStream::Format format) {
   if (!data_connection_prepared()) co_return;
-  auto build = [this, &request, names_only] { return build_listing(request, names_only); };
-  auto listing = co_await off_the_loop(services_.blocking_pool, std::move(build));
+  auto open = [this, &request, format] { return open_listing(request.path, format); };
+  auto listing = co_await off_the_loop<Result<std::unique_ptr<ListingStream>>>(
+      services_.blocking_pool, std::move(open));
   if (closed_) co_return;
   if (!listing) {
     data_.cancel();
@@ -130,11 +190,11 @@ asio::awaitable<void> Session::send_listing(const Request& request, bool names_o
 }
 
 asio::awaitable<void> Session::cmd_list(const Request& request) {
-  co_await send_listing(request, false);
+  co_await send_listing(request, ListingStream::Format::list);
 }
 
 asio::awaitable<void> Session::cmd_nlst(const Request& request) {
-  co_await send_listing(request, true);
+  co_await send_listing(request, ListingStream::Format::nlst);
 }
 
 asio::awaitable<void> Session::cmd_mlsd(const Request& request) {
@@ -151,38 +211,7 @@ asio::awaitable<void> Session::cmd_mlsd(const Request& request) {
     reply(501, fmt::format("{} is not a directory.", request.path.str()));
     co_return;
   }
-  auto build = [this, &request, &directory]() -> Result<std::string> {
-    auto entries = tree_->list(request.path, limits::kMaxListingEntries);
-    if (!entries) return entries.error();
-    std::string listing;
-    // RFC 3659 7.5.1.2: a "type=cdir" entry names the listed directory, and
-    // only when the type fact is on (else it could not be told apart).
-    if ((mlst_facts_ & protocol::kFactType) != 0) {
-      listing += protocol::format_mlsx_entry(*directory, request.path.str(), mlst_facts_,
-                                             mlsx_perm(*directory, request.path), "cdir");
-      listing += "\r\n";
-    }
-    for (const auto& entry : *entries) {
-      const VirtualPath entry_path = request.path.child(entry.name);
-      listing +=
-          protocol::format_mlsx_entry(entry, entry.name, mlst_facts_, mlsx_perm(entry, entry_path));
-      listing += "\r\n";
-    }
-    return listing;
-  };
-  auto listing = co_await off_the_loop(services_.blocking_pool, std::move(build));
-  if (closed_) co_return;
-  if (!listing) {
-    data_.cancel();
-    reply_error(listing.error());
-    co_return;
-  }
-  auto job = std::make_unique<TransferJob>();
-  job->verb = "MLSD";
-  job->path = request.path;
-  job->listing = std::move(listing).value();
-  reply(150, "Here comes the directory listing.");
-  start_transfer(std::move(job));
+  co_await send_listing(request, ListingStream::Format::mlsd);
 }
 
 asio::awaitable<void> Session::cmd_mlst(const Request& request) {
@@ -234,8 +263,9 @@ asio::awaitable<void> Session::cmd_stat(const Request& request) {
     co_return;
   }
   Request listing_request{request.spec, request.argument, path, !parsed.path.empty(), parsed.all};
-  auto build = [this, &listing_request] { return build_listing(listing_request, false); };
-  auto listing = co_await off_the_loop(services_.blocking_pool, std::move(build));
+  auto collect = [this, &listing_request] { return collect_listing(listing_request); };
+  auto listing =
+      co_await off_the_loop<Result<std::string>>(services_.blocking_pool, std::move(collect));
   if (closed_) co_return;
   if (!listing) {
     reply_error(listing.error());

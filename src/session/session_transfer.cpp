@@ -73,7 +73,7 @@ asio::awaitable<PumpResult> Session::pump(Stream& stream, TransferJob& job,
     co_return co_await receive_file(stream, *job.writer, options, transfer_buffer_,
                                     active.progress);
   }
-  co_return co_await send_bytes(stream, job.listing, active.progress);
+  co_return co_await stream_listing(stream, *job.listing, active);
 }
 
 asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {

@@ -119,8 +119,15 @@ class PamLoginTest(fx.ServerTestCase):
         os.mkdir(locked, 0o755)  # root's, not writable by the user
         kept = os.path.join(locked, "kept")
         fx.write_file(kept, b"kept")
+        private = os.path.join(self.home("a"), "private")
+        os.mkdir(private, 0o700)  # root's: the user may not read it
+        fx.write_file(os.path.join(private, "inside"), b"x")
         server = self.server()
         ftp = self.login(server, self.users["a"], self.password("a"))
+        for listing in ("NLST private", "LIST private", "MLSD private"):
+            with self.assertRaises(ftplib.error_perm) as caught:
+                ftp.retrlines(listing, lambda _: None)
+            self.assertTrue(str(caught.exception).startswith("550"), caught.exception)
         with self.assertRaises(ftplib.error_perm) as caught:
             ftp.retrbinary("RETR root-only", lambda _: None)
         self.assertTrue(str(caught.exception).startswith("550"), caught.exception)

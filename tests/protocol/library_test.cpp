@@ -4,7 +4,9 @@
 
 #include "ftp_test_client.hpp"
 
+#include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 namespace ftptest {
@@ -284,10 +286,10 @@ class Gate {
   bool released_ = false;
 };
 
-class SlowListTree final : public cppftpd::FileTree {
+// A tree that hands every call to another: the base of the trees below.
+class ForwardingTree : public cppftpd::FileTree {
  public:
-  SlowListTree(std::unique_ptr<cppftpd::FileTree> inner, Gate& gate)
-      : inner_(std::move(inner)), gate_(gate) {}
+  explicit ForwardingTree(std::unique_ptr<cppftpd::FileTree> inner) : inner_(std::move(inner)) {}
   cppftpd::Result<cppftpd::FileInfo> stat(const cppftpd::VirtualPath& p) override {
     return inner_->stat(p);
   }
@@ -296,7 +298,6 @@ class SlowListTree final : public cppftpd::FileTree {
   }
   cppftpd::Result<std::vector<cppftpd::FileInfo>> list(const cppftpd::VirtualPath& p,
                                                        std::size_t max) override {
-    gate_.enter_and_wait();
     return inner_->list(p, max);
   }
   cppftpd::Result<std::unique_ptr<cppftpd::FileReader>> open_read(const cppftpd::VirtualPath& p,
@@ -328,25 +329,55 @@ class SlowListTree final : public cppftpd::FileTree {
     return inner_->set_mtime(p, mtime);
   }
 
- private:
+ protected:
   std::unique_ptr<cppftpd::FileTree> inner_;
-  Gate& gate_;
 };
 
-class SlowListFilesystem final : public cppftpd::Filesystem {
+// The local disk, each tree wrapped by `wrap`.
+class WrappingFilesystem final : public cppftpd::Filesystem {
  public:
-  explicit SlowListFilesystem(Gate& gate) : gate_(gate) {}
+  using Wrap =
+      std::function<std::unique_ptr<cppftpd::FileTree>(std::unique_ptr<cppftpd::FileTree>)>;
+  explicit WrappingFilesystem(Wrap wrap) : wrap_(std::move(wrap)) {}
   cppftpd::Result<std::unique_ptr<cppftpd::FileTree>> open_tree(const std::string& home) override {
     auto tree = inner_->open_tree(home);
     if (!tree) return tree.error();
-    return std::unique_ptr<cppftpd::FileTree>(
-        std::make_unique<SlowListTree>(std::move(tree).value(), gate_));
+    return wrap_(std::move(tree).value());
   }
 
  private:
   std::unique_ptr<cppftpd::Filesystem> inner_ = cppftpd::make_local_filesystem();
+  Wrap wrap_;
+};
+
+// Listings block until released (FileTree::open_directory's default calls
+// list()): a big directory on a slow disk.
+class SlowListTree final : public ForwardingTree {
+ public:
+  SlowListTree(std::unique_ptr<cppftpd::FileTree> inner, Gate& gate)
+      : ForwardingTree(std::move(inner)), gate_(gate) {}
+  cppftpd::Result<std::vector<cppftpd::FileInfo>> list(const cppftpd::VirtualPath& p,
+                                                       std::size_t max) override {
+    gate_.enter_and_wait();
+    return inner_->list(p, max);
+  }
+
+ private:
   Gate& gate_;
 };
+
+// Greeted and logged in as anonymous.
+void log_in_anonymously(ControlClient& client, const char* password = "x") {
+  ASSERT_EQ(client.greeting().code, 220);
+  ASSERT_EQ(client.cmd("USER anonymous").code, 331);
+  ASSERT_EQ(client.cmd(std::string("PASS ") + password).code, 230);
+}
+
+std::unique_ptr<cppftpd::Filesystem> slow_list_filesystem(Gate& gate) {
+  return std::make_unique<WrappingFilesystem>([&gate](std::unique_ptr<cppftpd::FileTree> tree) {
+    return std::make_unique<SlowListTree>(std::move(tree), gate);
+  });
+}
 
 TEST(SlowListing, OtherSessionsAreServedWhileADirectoryIsRead) {
   TempDir dir;
@@ -358,14 +389,11 @@ TEST(SlowListing, OtherSessionsAreServedWhileADirectoryIsRead) {
   config.listen = {"127.0.0.1", 0};
   config.handle_signals = false;
   config.threads = 1;  // one event loop: a listing read on it would freeze everyone
-  cppftpd::Server server(config, authorizer, std::make_unique<SlowListFilesystem>(gate),
-                         cppftpd::EventHooks{});
+  cppftpd::Server server(config, authorizer, slow_list_filesystem(gate), cppftpd::EventHooks{});
   server.start();
 
   ControlClient slow(server.port());
-  ASSERT_EQ(slow.greeting().code, 220);
-  ASSERT_EQ(slow.cmd("USER anonymous").code, 331);
-  ASSERT_EQ(slow.cmd("PASS x").code, 230);
+  ASSERT_NO_FATAL_FAILURE(log_in_anonymously(slow));
   Fd data = slow.open_pasv();
   ASSERT_TRUE(data);
   ASSERT_TRUE(slow.send("MLSD"));
@@ -377,9 +405,7 @@ TEST(SlowListing, OtherSessionsAreServedWhileADirectoryIsRead) {
   } release{gate};
 
   ControlClient fast(server.port());
-  EXPECT_EQ(fast.greeting().code, 220);
-  EXPECT_EQ(fast.cmd("USER anonymous").code, 331);
-  EXPECT_EQ(fast.cmd("PASS y").code, 230);
+  EXPECT_NO_FATAL_FAILURE(log_in_anonymously(fast, "y"));
   EXPECT_EQ(fast.cmd("NOOP").code, 200);
   EXPECT_EQ(fast.cmd("SIZE a.txt").code, 213);
   EXPECT_FALSE(readable_now(slow.fd()));  // still reading its directory
@@ -389,6 +415,114 @@ TEST(SlowListing, OtherSessionsAreServedWhileADirectoryIsRead) {
   bool clean = false;
   EXPECT_NE(recv_all(data.get(), &clean).find("a.txt"), std::string::npos);
   EXPECT_EQ(slow.read_reply().code, 226);
+  server.stop();
+  server.wait();
+}
+
+// A directory of `count` generated entries at "/huge", read on demand. Once
+// `hold_at` entries were handed out, the next batch waits (at most
+// kPollLimit, once) until the client has received part of the listing: a
+// server that read the whole directory before sending would make it wait in
+// vain.
+class GeneratedDirectoryTree final : public ForwardingTree {
+ public:
+  struct Shared {
+    std::size_t count = 0;
+    std::size_t hold_at = 0;
+    std::size_t largest_batch = 0;
+    bool waited_in_vain = false;
+    bool client_has_data = false;
+    std::mutex mutex;
+    std::condition_variable changed;
+  };
+  GeneratedDirectoryTree(std::unique_ptr<cppftpd::FileTree> inner, Shared& shared)
+      : ForwardingTree(std::move(inner)), shared_(shared) {}
+
+  cppftpd::Result<cppftpd::FileInfo> stat(const cppftpd::VirtualPath& p) override {
+    if (p.str() != "/huge") return inner_->stat(p);
+    cppftpd::FileInfo info;
+    info.name = "huge";
+    info.type = cppftpd::FileType::directory;
+    return info;
+  }
+  cppftpd::Result<std::unique_ptr<cppftpd::DirectoryReader>> open_directory(
+      const cppftpd::VirtualPath& p) override {
+    if (p.str() != "/huge") return inner_->open_directory(p);
+    return std::unique_ptr<cppftpd::DirectoryReader>(std::make_unique<Reader>(shared_));
+  }
+
+ private:
+  class Reader final : public cppftpd::DirectoryReader {
+   public:
+    explicit Reader(Shared& shared) : shared_(shared) {}
+    cppftpd::Result<std::vector<cppftpd::FileInfo>> next(std::size_t max) override {
+      std::unique_lock lock(shared_.mutex);
+      shared_.largest_batch = std::max(shared_.largest_batch, max);
+      if (handed_out_ >= shared_.hold_at && !shared_.client_has_data && !shared_.waited_in_vain) {
+        shared_.waited_in_vain =
+            !shared_.changed.wait_for(lock, kPollLimit, [&] { return shared_.client_has_data; });
+      }
+      std::vector<cppftpd::FileInfo> batch;
+      while (batch.size() < max && handed_out_ < shared_.count) {
+        cppftpd::FileInfo info;
+        info.name = "n" + std::to_string(handed_out_++);
+        info.type = cppftpd::FileType::regular;
+        batch.push_back(std::move(info));
+      }
+      return batch;
+    }
+
+   private:
+    Shared& shared_;
+    std::size_t handed_out_ = 0;
+  };
+  Shared& shared_;
+};
+
+TEST(StreamedListing, ABigDirectoryIsSentWhileItIsRead) {
+  TempDir dir;
+  GeneratedDirectoryTree::Shared shared;
+  shared.count = 300'000;  // more than one listing was allowed to hold before
+  shared.hold_at = 200'000;
+  cppftpd::MemoryAuthorizer authorizer;
+  authorizer.add_anonymous(dir.path());
+  cppftpd::ServerConfig config;
+  config.listen = {"127.0.0.1", 0};
+  config.handle_signals = false;
+  cppftpd::Server server(
+      config, authorizer,
+      std::make_unique<WrappingFilesystem>([&shared](std::unique_ptr<cppftpd::FileTree> tree) {
+        return std::make_unique<GeneratedDirectoryTree>(std::move(tree), shared);
+      }),
+      cppftpd::EventHooks{});
+  server.start();
+
+  ControlClient client(server.port());
+  ASSERT_NO_FATAL_FAILURE(log_in_anonymously(client));
+  Fd data = client.open_pasv();
+  ASSERT_TRUE(data);
+  ASSERT_TRUE(client.send("NLST huge"));
+  EXPECT_EQ(client.read_reply().code, 150);
+  std::string listing(4096, '\0');
+  const ssize_t first = ::recv(data.get(), listing.data(), listing.size(), 0);
+  ASSERT_GT(first, 0);
+  listing.resize(static_cast<std::size_t>(first));
+  {
+    const std::lock_guard lock(shared.mutex);
+    shared.client_has_data = true;
+  }
+  shared.changed.notify_all();
+  bool clean = false;
+  listing += recv_all(data.get(), &clean);
+  EXPECT_TRUE(clean);
+  EXPECT_EQ(client.read_reply().code, 226);
+
+  EXPECT_FALSE(shared.waited_in_vain) << "nothing was sent before the directory was read";
+  EXPECT_LE(shared.largest_batch, 4096U);
+  const auto names = split_lines(listing);
+  ASSERT_EQ(names.size(), shared.count);
+  EXPECT_EQ(names.front(), "n0");
+  EXPECT_EQ(names.back(), "n299999");
   server.stop();
   server.wait();
 }

@@ -3,6 +3,10 @@
 
 #include "ftp_test_client.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <iterator>
 #include <map>
 #include <regex>
 
@@ -321,6 +325,58 @@ TEST_F(ListingTest, StatOfAPathListsOnTheControlConnection) {
   EXPECT_EQ(entries.count("dir"), 1U) << stat;
   EXPECT_EQ(client.cmd("STAT b.txt").code, 213);
   EXPECT_EQ(client.cmd("STAT missing").code, 550);
+}
+
+// A directory of many batches (and of many 64 KiB chunks of LIST text) is
+// streamed whole, sorted, with every entry once, in each format.
+TEST_F(ListingTest, BigDirectoriesAreStreamedWholeAndSorted) {
+  constexpr int kCount = 3000;
+  std::filesystem::create_directory(path("big"));
+  std::vector<std::string> expected;
+  for (int i = 0; i < kCount; ++i) {
+    std::array<char, 64> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), "entry_with_a_long_name_%05d", (i * 7919) % kCount);
+    const std::string name = buffer.data();
+    write_file(path("big/" + name), "x");
+    expected.push_back(name);
+  }
+  std::sort(expected.begin(), expected.end());
+  ControlClient client = user_session();
+
+  const Transfer nlst = download(client, "NLST big");
+  EXPECT_EQ(nlst.completion.code, 226) << nlst.completion.text();
+  EXPECT_EQ(split_lines(nlst.data), expected);
+
+  const Transfer list = download(client, "LIST big");
+  EXPECT_EQ(list.completion.code, 226) << list.completion.text();
+  EXPECT_GT(list.data.size(), 3U * 64 * 1024);
+  std::vector<std::string> listed;
+  for (const auto& line : split_lines(list.data)) {
+    const auto entry = parse_list_line(line);
+    ASSERT_TRUE(entry) << line;
+    listed.push_back(entry->name);
+  }
+  EXPECT_EQ(listed, expected);
+
+  const Transfer mlsd = download(client, "MLSD big");
+  EXPECT_EQ(mlsd.completion.code, 226) << mlsd.completion.text();
+  const auto entries = parse_mlsd(mlsd.data);
+  ASSERT_EQ(entries.size(), expected.size() + 1);
+  EXPECT_EQ(entries.front().facts.at("type"), "cdir");
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(entries[i + 1].name, expected[i]);
+    EXPECT_EQ(entries[i + 1].facts.at("size"), "1");
+  }
+
+  // A glob filters every batch: the names ending in 7.
+  const Transfer globbed = download(client, "NLST big/*7");
+  EXPECT_EQ(globbed.completion.code, 226);
+  std::vector<std::string> sevens;
+  std::copy_if(expected.begin(), expected.end(), std::back_inserter(sevens),
+               [](const std::string& name) { return name.back() == '7'; });
+  ASSERT_EQ(sevens.size(), static_cast<std::size_t>(kCount / 10));
+  EXPECT_EQ(split_lines(globbed.data), sevens);
+  EXPECT_EQ(client.cmd("NOOP").code, 200);
 }
 
 // A STAT reply larger than the 1 MiB reply-queue ceiling must still be

@@ -1,4 +1,5 @@
 #include "fs/local_filesystem.hpp"
+#include "protocol/limits.hpp"
 #include "sys/openat2.hpp"
 
 #include <gtest/gtest.h>
@@ -535,6 +536,85 @@ TEST_F(LocalFilesystemTest, ListMaxEntries) {
   const auto empty = tree_->list(at("/empty"), 0);
   ASSERT_TRUE(empty);
   EXPECT_TRUE(empty->empty());
+}
+
+// Every batch of an open directory, read `max` entries at a time.
+std::vector<std::string> read_names(DirectoryReader& reader, std::size_t max) {
+  std::vector<std::string> names;
+  for (;;) {
+    auto batch = reader.next(max);
+    EXPECT_TRUE(batch) << batch.error().message();
+    if (!batch || batch->empty()) return names;
+    EXPECT_LE(batch->size(), max);
+    for (const auto& entry : *batch) names.push_back(entry.name);
+  }
+}
+
+TEST_F(LocalFilesystemTest, OpenDirectoryHandsOutSortedBatchesWithMetadata) {
+  for (const char* name : {"d", "b", "e", "a", "c"}) write(home_ + "/sub/" + name, name);
+  ASSERT_EQ(::symlink("a", (home_ + "/sub/link").c_str()), 0);
+  auto reader = tree_->open_directory(at("/sub"));
+  ASSERT_TRUE(reader) << reader.error().message();
+  // Removed after the names were read: left out, not an error.
+  ASSERT_EQ(::unlink((home_ + "/sub/c").c_str()), 0);
+  auto first = (*reader)->next(2);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->size(), 2U);
+  EXPECT_EQ((*first)[0].name, "a");
+  EXPECT_EQ((*first)[0].type, FileType::regular);
+  EXPECT_EQ((*first)[0].size, 1U);
+  EXPECT_EQ((*first)[1].name, "b");
+  const auto rest = read_names(**reader, 2);
+  EXPECT_EQ(rest, (std::vector<std::string>{"d", "e", "inner.txt", "link"}));
+  // The end stays the end.
+  auto after = (*reader)->next(10);
+  ASSERT_TRUE(after);
+  EXPECT_TRUE(after->empty());
+
+  // A link is described by what it leads to, as list() does.
+  auto again = tree_->open_directory(at("/sub"));
+  ASSERT_TRUE(again);
+  auto all = (*again)->next(100);
+  ASSERT_TRUE(all);
+  const auto link = std::find_if(all->begin(), all->end(),
+                                 [](const FileInfo& entry) { return entry.name == "link"; });
+  ASSERT_NE(link, all->end());
+  EXPECT_EQ(link->type, FileType::regular);
+  EXPECT_EQ(link->link_target, "a");
+}
+
+TEST_F(LocalFilesystemTest, OpenDirectoryErrors) {
+  EXPECT_EQ(tree_->open_directory(at("/missing")).error(),
+            errc(std::errc::no_such_file_or_directory));
+  EXPECT_EQ(tree_->open_directory(at("/file.txt")).error(), errc(std::errc::not_a_directory));
+  EXPECT_FALSE(tree_->open_directory(at("/../outside")));
+  ASSERT_EQ(::symlink(outside_.c_str(), (home_ + "/out").c_str()), 0);
+  EXPECT_FALSE(tree_->open_directory(at("/out")));  // confined like every path
+}
+
+// Past limits::kSortedListingEntries the names are not all held: the rest
+// comes in directory order, every name still exactly once.
+TEST_F(LocalFilesystemTest, OpenDirectoryListsADirectoryTooBigToSort) {
+  const std::size_t count = limits::kSortedListingEntries + 1000;
+  const std::string big = home_ + "/big";
+  ASSERT_EQ(::mkdir(big.c_str(), 0755), 0);
+  const int dir = ::open(big.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(dir, 0);
+  for (std::size_t i = 0; i < count; ++i) {
+    const int fd = ::openat(dir, std::to_string(i).c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0) << i;
+    ::close(fd);
+  }
+  ::close(dir);
+  auto reader = tree_->open_directory(at("/big"));
+  ASSERT_TRUE(reader) << reader.error().message();
+  std::vector<std::string> names = read_names(**reader, 4096);
+  ASSERT_EQ(names.size(), count);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end()) << "a name came twice";
+  // A listing of that size was refused before; list() keeps its own bound.
+  EXPECT_EQ(tree_->list(at("/big"), limits::kSortedListingEntries).error(),
+            errc(std::errc::value_too_large));
 }
 
 TEST_F(LocalFilesystemTest, ListErrors) {
