@@ -44,10 +44,7 @@ Session::Session(asio::ip::tcp::socket control, const SessionServices& services,
       executor_(control_.get_executor()),
       services_(services),
       config_(services.config),
-      flushed_(executor_),
-      watchdog_timer_(executor_),
-      data_(executor_),
-      transfer_done_(executor_) {
+      watchdog_timer_(executor_) {
   std::error_code ec;
   peer_ = control_.remote_endpoint(ec);
   local_ = control_.local_endpoint(ec);

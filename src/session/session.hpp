@@ -287,7 +287,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Account> account_;
   std::unique_ptr<FileTree> tree_;
   unsigned failed_logins_ = 0;
-  std::optional<asio::steady_timer> login_timer_;
+  std::unique_ptr<asio::steady_timer> login_timer_;  // until logged in
 
   // Per-login settings and one-command state.
   VirtualPath cwd_;

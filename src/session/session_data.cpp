@@ -36,7 +36,7 @@ void Session::prepare_active(const asio::ip::tcp::endpoint& target, std::string_
 }
 
 std::optional<std::uint16_t> Session::prepare_passive() {
-  auto port = data_.listen_passive(local_.address(), config_.passive_ports);
+  auto port = data_.listen_passive(executor_, local_.address(), config_.passive_ports);
   if (!port) {
     spdlog::warn("{} cannot open passive listener: {}", log_prefix(), port.error().message());
     reply(425, "Can't open passive data connection.");

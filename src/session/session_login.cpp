@@ -41,7 +41,7 @@ void Session::start_login_watchdog() {
   // The deadline runs from connect to a successful login, whatever the
   // client does meanwhile (a slow USER/PASS dribble does not extend it the
   // way each command extends the idle timeout).
-  login_timer_.emplace(executor_, config_.login_timeout);
+  login_timer_ = std::make_unique<asio::steady_timer>(executor_, config_.login_timeout);
   login_timer_->async_wait([self = shared_from_this()](const std::error_code& ec) {
     if (ec || self->closed_ || self->account_) return;
     self->log_info("Login timed out.");
@@ -53,7 +53,9 @@ void Session::start_login_watchdog() {
 }
 
 void Session::stop_login_watchdog() {
-  if (login_timer_) login_timer_->cancel();
+  // Destroying the timer cancels its wait; the handler holds the session,
+  // not the timer, and returns on operation_aborted.
+  login_timer_.reset();
 }
 
 asio::awaitable<void> Session::close_after_final_reply() {

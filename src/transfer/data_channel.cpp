@@ -4,6 +4,7 @@
 #include "sys/socket_options.hpp"
 
 #include <spdlog/spdlog.h>
+#include <asio/this_coro.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -32,11 +33,12 @@ std::error_code canceled_or(std::error_code ec) {
 
 }  // namespace
 
-Result<std::uint16_t> DataChannel::listen_passive(const asio::ip::address& local,
+Result<std::uint16_t> DataChannel::listen_passive(const asio::any_io_executor& executor,
+                                                  const asio::ip::address& local,
                                                   const PortRange& range) {
   cancel();
   const auto address = protocol::unmap(local);
-  tcp::acceptor acceptor(executor_);
+  tcp::acceptor acceptor(executor);
   std::error_code ec;
   acceptor.open(address.is_v4() ? tcp::v4() : tcp::v6(), ec);
   if (ec) return ec;
@@ -57,7 +59,7 @@ Result<std::uint16_t> DataChannel::listen_passive(const asio::ip::address& local
   if (ec) return ec;
   const auto port = acceptor.local_endpoint(ec).port();
   if (ec) return ec;
-  listener_.emplace(std::move(acceptor));
+  listener_ = std::make_unique<tcp::acceptor>(std::move(acceptor));
   return port;
 }
 
@@ -85,7 +87,8 @@ asio::awaitable<Result<tcp::socket>> DataChannel::open(const asio::ip::address& 
     DeadlineState& state;
     ~Finish() { state.finished = true; }
   } finish{*state};
-  asio::steady_timer deadline(executor_);
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  asio::steady_timer deadline(executor);
   deadline.expires_after(timeout);
 
   if (listener_) {
@@ -110,7 +113,7 @@ asio::awaitable<Result<tcp::socket>> DataChannel::open(const asio::ip::address& 
       std::error_code ec;
       co_await acceptor.async_wait(tcp::acceptor::wait_read,
                                    asio::redirect_error(asio::use_awaitable, ec));
-      tcp::socket socket(executor_);
+      tcp::socket socket(executor);
       if (!ec) {
         acceptor.accept(socket, ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again ||
@@ -142,7 +145,7 @@ asio::awaitable<Result<tcp::socket>> DataChannel::open(const asio::ip::address& 
   if (!active_) co_return std::errc::not_connected;
   const tcp::endpoint target = *active_;
   active_.reset();
-  tcp::socket socket(executor_);
+  tcp::socket socket(executor);
   std::error_code ec;
   socket.open(target.protocol(), ec);
   if (ec) co_return ec;
@@ -172,7 +175,7 @@ bool DataChannel::connection_pending() noexcept {
   if (connecting_ != nullptr || active_) return true;  // connecting, or about to
   // The listener is either still here (open() not yet started) or in open().
   tcp::acceptor* listener =
-      accepting_ != nullptr ? accepting_ : (listener_ ? &*listener_ : nullptr);
+      accepting_ != nullptr ? accepting_ : listener_.get();
   return listener != nullptr && sys::readable_now(listener->native_handle());
 }
 

@@ -11,27 +11,28 @@
 #include <asio/ip/tcp.hpp>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 
 namespace cppftpd {
 
 class DataChannel {
  public:
-  explicit DataChannel(asio::any_io_executor executor) : executor_(std::move(executor)) {}
-
-  /// Opens a listener on `local` (the address the client reached us at), on a
+  /// Opens a listener on `executor`, on `local` (the address the client reached us at), on a
   /// port from `range` (any port when the range is {0,0}). Replaces whatever
   /// was prepared before. Returns the port.
-  Result<std::uint16_t> listen_passive(const asio::ip::address& local, const PortRange& range);
+  Result<std::uint16_t> listen_passive(const asio::any_io_executor& executor,
+                                       const asio::ip::address& local, const PortRange& range);
 
   /// Records an active-mode target (PORT/EPRT), already checked by the caller.
   /// Replaces whatever was prepared before.
   void set_active(const asio::ip::tcp::endpoint& target);
 
   /// Whether PASV/EPSV/PORT/EPRT prepared a connection that open() can use.
-  bool prepared() const noexcept { return listener_.has_value() || active_.has_value(); }
+  bool prepared() const noexcept { return listener_ != nullptr || active_.has_value(); }
 
-  /// Makes the data connection prepared earlier, consuming the preparation:
+  /// Makes the data connection (on the awaiting coroutine's executor)
+  /// prepared earlier, consuming the preparation:
   /// accepts on the passive listener (closing, and going on waiting past, any
   /// connection whose address is not `control_peer`), or connects to the
   /// active target from `local` (port chosen by the kernel). Fails with
@@ -48,8 +49,7 @@ class DataChannel {
   void cancel();
 
  private:
-  asio::any_io_executor executor_;
-  std::optional<asio::ip::tcp::acceptor> listener_;
+  std::unique_ptr<asio::ip::tcp::acceptor> listener_;  // after PASV/EPSV (an idle session holds none)
   std::optional<asio::ip::tcp::endpoint> active_;
   asio::ip::tcp::socket* connecting_ = nullptr;  // the active socket while open() runs
   asio::ip::tcp::acceptor* accepting_ = nullptr;  // the listener while open() runs
