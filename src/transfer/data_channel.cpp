@@ -4,11 +4,12 @@
 #include "sys/socket_options.hpp"
 
 #include <spdlog/spdlog.h>
-#include <asio/this_coro.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <optional>
 #include <random>
 
 namespace cppftpd {
@@ -38,28 +39,35 @@ Result<std::uint16_t> DataChannel::listen_passive(const asio::any_io_executor& e
                                                   const PortRange& range) {
   cancel();
   const auto address = protocol::unmap(local);
-  tcp::acceptor acceptor(executor);
-  std::error_code ec;
-  acceptor.open(address.is_v4() ? tcp::v4() : tcp::v6(), ec);
-  if (ec) return ec;
-  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-
   const std::uint32_t first = range.first;
   const std::uint32_t span = range.first == 0 ? 1 : range.last - range.first + 1U;
   const std::uint32_t start = span > 1 ? random_offset(span) : 0;
-  std::error_code bind_error = std::make_error_code(std::errc::address_in_use);
+  std::error_code ec = std::make_error_code(std::errc::address_in_use);
+  std::optional<tcp::acceptor> acceptor;
   for (std::uint32_t i = 0; i < span; ++i) {
+    if (!acceptor) {
+      acceptor.emplace(executor);
+      acceptor->open(address.is_v4() ? tcp::v4() : tcp::v6(), ec);
+      if (ec) return ec;
+      acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    }
     const auto port = static_cast<std::uint16_t>(range.first == 0 ? 0 : first + (start + i) % span);
-    acceptor.bind(tcp::endpoint(address, port), bind_error);
-    if (!bind_error) break;
-    if (bind_error != asio::error::address_in_use) return bind_error;
+    acceptor->bind(tcp::endpoint(address, port), ec);
+    if (!ec) {
+      acceptor->listen(8, ec);
+      // Two sockets with SO_REUSEADDR may both bind a port nobody listens
+      // on yet (two sessions on two threads picking the same port); the
+      // second to listen() gets EADDRINUSE. That port is taken: a new
+      // socket tries the next one.
+      if (ec) acceptor.reset();
+    }
+    if (!ec) break;
+    if (ec != asio::error::address_in_use) return ec;
   }
-  if (bind_error) return bind_error;
-  acceptor.listen(8, ec);
   if (ec) return ec;
-  const auto port = acceptor.local_endpoint(ec).port();
+  const auto port = acceptor->local_endpoint(ec).port();
   if (ec) return ec;
-  listener_ = std::make_unique<tcp::acceptor>(std::move(acceptor));
+  listener_ = std::make_unique<tcp::acceptor>(std::move(*acceptor));
   return port;
 }
 
@@ -174,8 +182,7 @@ asio::awaitable<Result<tcp::socket>> DataChannel::open(const asio::ip::address& 
 bool DataChannel::connection_pending() noexcept {
   if (connecting_ != nullptr || active_) return true;  // connecting, or about to
   // The listener is either still here (open() not yet started) or in open().
-  tcp::acceptor* listener =
-      accepting_ != nullptr ? accepting_ : listener_.get();
+  tcp::acceptor* listener = accepting_ != nullptr ? accepting_ : listener_.get();
   return listener != nullptr && sys::readable_now(listener->native_handle());
 }
 

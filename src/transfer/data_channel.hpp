@@ -38,8 +38,8 @@ class DataChannel {
   /// active target from `local` (port chosen by the kernel). Fails with
   /// timed_out after `timeout`, operation_canceled after cancel().
   asio::awaitable<Result<asio::ip::tcp::socket>> open(const asio::ip::address& control_peer,
-                                                       const asio::ip::address& local,
-                                                       std::chrono::seconds timeout);
+                                                      const asio::ip::address& local,
+                                                      std::chrono::seconds timeout);
 
   /// Whether an open() in progress has a connection on its way: one waiting
   /// in the passive listener's accept queue, or an active connect underway.
@@ -49,9 +49,10 @@ class DataChannel {
   void cancel();
 
  private:
-  std::unique_ptr<asio::ip::tcp::acceptor> listener_;  // after PASV/EPSV (an idle session holds none)
+  std::unique_ptr<asio::ip::tcp::acceptor>
+      listener_;  // after PASV/EPSV (an idle session holds none)
   std::optional<asio::ip::tcp::endpoint> active_;
-  asio::ip::tcp::socket* connecting_ = nullptr;  // the active socket while open() runs
+  asio::ip::tcp::socket* connecting_ = nullptr;   // the active socket while open() runs
   asio::ip::tcp::acceptor* accepting_ = nullptr;  // the listener while open() runs
 };
 
