@@ -268,7 +268,12 @@ asio::awaitable<void> Session::cmd_stat(const Request& request) {
       co_await off_the_loop<Result<std::string>>(services_.blocking_pool, std::move(collect));
   if (closed_) co_return;
   if (!listing) {
-    reply_error(listing.error());
+    if (listing.error() == std::errc::value_too_large) {
+      reply(550, fmt::format("Directory too large for STAT (over {} entries); use LIST.",
+                             limits::kMaxListingEntries));
+    } else {
+      reply_error(listing.error());
+    }
     co_return;
   }
   std::vector<std::string> body;

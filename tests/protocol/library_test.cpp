@@ -527,5 +527,35 @@ TEST(StreamedListing, ABigDirectoryIsSentWhileItIsRead) {
   server.wait();
 }
 
+// STAT <path> answers on the control connection, so its listing has a bound
+// (kMaxListingEntries, 100,000); past it, a clear 550 and the session goes
+// on.
+TEST(StatListing, ADirectoryOverTheBoundIsAClear550) {
+  cppftpd::MemoryFilesystem files;
+  for (int i = 0; i <= 100'000; ++i) {
+    ASSERT_FALSE(files.add_file("/big/f" + std::to_string(i), ""));
+  }
+  ASSERT_FALSE(files.add_file("/small/one", "1"));
+  cppftpd::MemoryAuthorizer authorizer;
+  authorizer.add_anonymous("/");
+  cppftpd::ServerConfig config;
+  config.listen = {"127.0.0.1", 0};
+  config.handle_signals = false;
+  cppftpd::Server server(config, authorizer, std::make_unique<cppftpd::MemoryFilesystem>(files),
+                         cppftpd::EventHooks{});
+  server.start();
+  ControlClient client(server.port());
+  ASSERT_NO_FATAL_FAILURE(log_in_anonymously(client));
+  const Reply big = client.cmd("STAT big");
+  EXPECT_EQ(big.code, 550);
+  EXPECT_NE(big.text().find("use LIST"), std::string::npos) << big.text();
+  const Reply small = client.cmd("STAT small");
+  EXPECT_EQ(small.code, 213);
+  EXPECT_TRUE(small.contains(" one\r\n")) << small.raw;
+  EXPECT_EQ(client.cmd("NOOP").code, 200);
+  server.stop();
+  server.wait();
+}
+
 }  // namespace
 }  // namespace ftptest
