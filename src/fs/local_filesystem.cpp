@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 
 namespace cppftpd {
@@ -307,31 +308,7 @@ Result<std::optional<std::string>> next_name(DIR* dir) {
   }
 }
 
-// Directory order is the filesystem's hash order; listings sort by bytes so
-// they are stable (std::string compares as unsigned char, like memcmp).
-void sort_names(std::vector<std::string>& names) { std::sort(names.begin(), names.end()); }
-
 }  // namespace
-
-Result<std::vector<FileInfo>> LocalFileTree::list(const VirtualPath& path,
-                                                  std::size_t max_entries) {
-  auto dir = open_dir_stream(open_path(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir) return dir.error();
-  const int dir_fd = ::dirfd(dir->get());
-  std::vector<FileInfo> entries;
-  for (;;) {
-    auto name = next_name(dir->get());
-    if (!name) return name.error();
-    if (!*name) break;
-    if (entries.size() >= max_entries) return std::errc::value_too_large;
-    auto info = describe_entry(dir_fd, path, **name);
-    if (!info) return info.error();
-    if (*info) entries.push_back(std::move(**info));
-  }
-  std::sort(entries.begin(), entries.end(),
-            [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
-  return entries;
-}
 
 // A streamed listing of a local directory: the names first (sorted, up to
 // limits::kSortedListingEntries), then the rest of the stream as it comes;
@@ -399,11 +376,31 @@ Result<std::unique_ptr<DirectoryReader>> LocalFileTree::open_directory(const Vir
     }
     names.push_back(std::move(**name));
   }
-  // A directory too big to sort is listed in directory order, the names
+  // Directory order is the file system's hash order: sort by bytes for
+  // stable listings (std::string compares as unsigned char, like memcmp). A
+  // directory too big to sort is listed in directory order, the names
   // already read first.
-  if (stream_done) sort_names(names);
+  if (stream_done) std::sort(names.begin(), names.end());
   return std::unique_ptr<DirectoryReader>(std::make_unique<LocalDirectoryReader>(
       LocalFileTree(root_), path, std::move(dir).value(), std::move(names), stream_done));
+}
+
+Result<std::vector<FileInfo>> LocalFileTree::list(const VirtualPath& path,
+                                                  std::size_t max_entries) {
+  auto reader = open_directory(path);
+  if (!reader) return reader.error();
+  std::vector<FileInfo> entries;
+  for (;;) {
+    auto batch = (*reader)->next(limits::kListingBatch);
+    if (!batch) return batch.error();
+    if (batch->empty()) break;
+    if (batch->size() > max_entries - entries.size()) return std::errc::value_too_large;
+    std::move(batch->begin(), batch->end(), std::back_inserter(entries));
+  }
+  // Sorted whatever the size (the reader sorts up to kSortedListingEntries).
+  std::sort(entries.begin(), entries.end(),
+            [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
+  return entries;
 }
 
 Result<std::unique_ptr<FileReader>> LocalFileTree::open_read(const VirtualPath& path,

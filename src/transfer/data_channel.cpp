@@ -9,7 +9,6 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
-#include <optional>
 #include <random>
 
 namespace cppftpd {
@@ -43,10 +42,10 @@ Result<std::uint16_t> DataChannel::listen_passive(const asio::any_io_executor& e
   const std::uint32_t span = range.first == 0 ? 1 : range.last - range.first + 1U;
   const std::uint32_t start = span > 1 ? random_offset(span) : 0;
   std::error_code ec = std::make_error_code(std::errc::address_in_use);
-  std::optional<tcp::acceptor> acceptor;
+  std::unique_ptr<tcp::acceptor> acceptor;
   for (std::uint32_t i = 0; i < span; ++i) {
     if (!acceptor) {
-      acceptor.emplace(executor);
+      acceptor = std::make_unique<tcp::acceptor>(executor);
       acceptor->open(address.is_v4() ? tcp::v4() : tcp::v6(), ec);
       if (ec) return ec;
       acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
@@ -67,7 +66,7 @@ Result<std::uint16_t> DataChannel::listen_passive(const asio::any_io_executor& e
   if (ec) return ec;
   const auto port = acceptor->local_endpoint(ec).port();
   if (ec) return ec;
-  listener_ = std::make_unique<tcp::acceptor>(std::move(*acceptor));
+  listener_ = std::move(acceptor);
   return port;
 }
 
