@@ -51,5 +51,9 @@ inline constexpr std::size_t kMaxRefusedPerAcceptRound = 256;
 /// How long a closing session waits for its last reply (421, 221) to drain
 /// to a client that does not read, before it closes anyway.
 inline constexpr std::chrono::seconds kFinalReplyDrain{5};
+/// How often an event loop checks its sessions' login, idle and data
+/// deadlines (Session::check_deadlines). The timeouts are whole seconds, so
+/// each fires within one more second.
+inline constexpr std::chrono::seconds kDeadlineSweep{1};
 
 }  // namespace cppftpd::limits

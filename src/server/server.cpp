@@ -50,7 +50,31 @@ struct Worker {
   std::unordered_set<std::shared_ptr<Session>> sessions;  // touched on this worker's thread only
   std::optional<asio::steady_timer> grace;
   bool stopping = false;
+  // One timer per event loop checks the deadlines of all its sessions
+  // (Session::check_deadlines), instead of a timer wait and a coroutine per
+  // session: an idle session holds none. Armed while there are sessions.
+  asio::steady_timer sweep{context};
+  bool sweeping = false;
 };
+
+// Every limits::kDeadlineSweep, each session of the worker checks its
+// deadlines. A session that acts on one (421, a cut transfer) only starts
+// coroutines: none resumes inside the loop, and sessions leave the set only
+// from their own completion handler, so the set is not changed under it.
+void sweep_deadlines(Worker& worker) {
+  worker.sweeping = !worker.sessions.empty() && !worker.stopping;
+  if (!worker.sweeping) return;
+  worker.sweep.expires_after(limits::kDeadlineSweep);
+  worker.sweep.async_wait([&worker](const std::error_code& ec) {
+    if (ec) {
+      worker.sweeping = false;
+      return;
+    }
+    const auto now = Session::Clock::now();
+    for (const auto& session : worker.sessions) session->check_deadlines(now);
+    sweep_deadlines(worker);
+  });
+}
 
 // The listening address(es): dual stack when no host is given.
 std::vector<tcp::endpoint> listen_endpoints(const ListenAddress& listen) {
@@ -211,6 +235,7 @@ class Server::Impl {
     for (auto& worker : workers_) {
       asio::post(worker->context, [this, w = worker.get()] {
         w->stopping = true;
+        w->sweep.cancel();  // the grace timer ends what is left
         // Idle sessions get 421 at once; transfers may run for the grace
         // period, after which every remaining session is closed.
         const auto sessions = w->sessions;
@@ -345,23 +370,30 @@ class Server::Impl {
       return;
     }
     auto session = std::make_shared<Session>(std::move(socket), services_, implicit_tls);
-    asio::co_spawn(
-        worker.context,
-        [&worker, session, ticket = std::move(ticket)]() mutable -> asio::awaitable<void> {
-          worker.sessions.insert(session);
-          if (worker.stopping) session->request_shutdown();
-          session->start_login_watchdog();
+    // Onto the session's own event loop: its set, its deadline sweep, then
+    // run() as the one coroutine the session holds (the completion handler
+    // is no coroutine frame of its own).
+    asio::post(worker.context, [&worker, session, ticket = std::move(ticket)]() mutable {
+      worker.sessions.insert(session);
+      if (!worker.sweeping) sweep_deadlines(worker);
+      if (worker.stopping) session->request_shutdown();
+      auto ended = [&worker, session, ticket = std::move(ticket)](std::exception_ptr error) {
+        if (error) {
           try {
-            co_await session->run();
+            std::rethrow_exception(error);
           } catch (const std::exception& e) {
             spdlog::error("session ended by error: {}", e.what());
-            session->close();
+          } catch (...) {
+            spdlog::error("session ended by an unknown error");
           }
-          session->stop_login_watchdog();
-          worker.sessions.erase(session);
-          if (worker.stopping && worker.sessions.empty() && worker.grace) worker.grace->cancel();
-        },
-        asio::detached);
+          session->close();
+        }
+        worker.sessions.erase(session);
+        if (worker.stopping && worker.sessions.empty() && worker.grace) worker.grace->cancel();
+      };
+      auto served = session->run();
+      asio::co_spawn(worker.context, std::move(served), std::move(ended));
+    });
   }
 
   // RFC 959 4.2: 421, service not available, closing control connection.

@@ -40,16 +40,12 @@ std::string loggable(const std::string& line, const protocol::CommandLine& comma
 }  // namespace
 
 Session::Session(asio::ip::tcp::socket control, const SessionServices& services, bool implicit_tls)
-    : control_(std::move(control)),
-      executor_(control_.get_executor()),
-      services_(services),
-      config_(services.config),
-      watchdog_timer_(executor_) {
+    : control_(std::move(control)), services_(services), config_(services.config) {
   std::error_code ec;
   peer_ = control_.remote_endpoint(ec);
   local_ = control_.local_endpoint(ec);
   control_.set_option(asio::ip::tcp::no_delay(true), ec);
-  // Reads wait for readiness, then take what is there (read_control).
+  // Reads wait for readiness, then take what is there (read_available).
   control_.non_blocking(true, ec);
   sys::set_oob_inline(control_.native_handle());
   implicit_tls_ = implicit_tls && services.tls != nullptr;
@@ -65,7 +61,10 @@ asio::awaitable<void> Session::run() {
   // Implicit FTPS: TLS from the first byte; the greeting is protected too.
   // Its data connections are protected unless the client says PROT C.
   if (implicit_tls_) {
-    if (!co_await start_control_tls()) {
+    // Not `if (!co_await ...)`: GCC 12 then builds a frame whose `this` is
+    // garbage at the first resume.
+    const bool secured = co_await start_control_tls();
+    if (!secured) {
       close();
       log_info("FTP session closed (disconnect).");
       fire(services_.hooks.on_disconnect, session_event());
@@ -75,8 +74,6 @@ asio::awaitable<void> Session::run() {
   }
   // RFC 959 5.4: the server greets with 220 when ready.
   reply(220, config_.banner);
-  asio::co_spawn(
-      executor_, [self = shared_from_this()] { return self->watchdog(); }, asio::detached);
   co_await command_loop();
   // The connection is gone: stop any transfer and wait for its coroutine.
   abort_transfer();
@@ -105,7 +102,21 @@ asio::awaitable<void> Session::command_loop() {
     }
     if (!pipelined_.empty()) std::string().swap(pipelined_);  // all consumed: free it
     std::error_code ec;
-    const std::string_view got = co_await read_control(ec);
+    std::string_view got;
+    if (control_tls_) {
+      got = co_await read_control_tls(ec);
+    } else {
+      // The wait is here, not in a coroutine of its own: an idle session
+      // holds this loop's and run()'s frames and the wait, nothing more.
+      got = read_available(ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ec.clear();
+        co_await control_.async_wait(asio::ip::tcp::socket::wait_read,
+                                     asio::redirect_error(kAwait, ec));
+        if (ec) co_return;
+        continue;
+      }
+    }
     if (ec || got.empty()) co_return;
     unread_ = got;
   }
@@ -193,34 +204,33 @@ asio::awaitable<void> Session::dispatch(const std::string& line) {
   co_await (this->*(spec->handler))(request);
 }
 
-asio::awaitable<void> Session::watchdog() {
-  auto self = shared_from_this();
-  while (!closed_) {
-    const auto now = Clock::now();
-    const auto deadline = transfer_ ? transfer_->progress.last_activity + config_.data_timeout
-                                    : last_command_ + config_.idle_timeout;
-    if (now >= deadline) {
-      if (transfer_) {
-        // A stalled data connection: cut it; the transfer replies 426.
-        log_info("Data connection timed out.");
-        transfer_->stalled = true;
-        abort_transfer();
-        // The transfer coroutine needs this thread to wind down; looping on
-        // without waiting would spin here forever with the deadline still past.
-        co_await transfer_done_.wait();
-        last_command_ = Clock::now();
-      } else {
-        log_info("Control connection timed out.");
-        reply(421, "Control connection timed out.");
-        co_await close_after_final_reply();  // bounded: the client may not be reading
-        co_return;
-      }
-      continue;
+void Session::check_deadlines(Clock::time_point now) {
+  if (closed_ || timed_out_) return;
+  std::string_view expired;
+  if (!account_ && now - connected_ >= config_.login_timeout) {
+    expired = "Login timed out.";
+  } else if (transfer_) {
+    // A stalled data connection: cut it; the transfer replies 426, and its
+    // end restarts the idle deadline.
+    if (transfer_->stalled || now - transfer_->progress.last_activity < config_.data_timeout) {
+      return;
     }
-    watchdog_timer_.expires_at(deadline);
-    std::error_code ec;
-    co_await watchdog_timer_.async_wait(asio::redirect_error(kAwait, ec));
+    log_info("Data connection timed out.");
+    transfer_->stalled = true;
+    abort_transfer();
+    return;
+  } else if (now - last_command_ >= config_.idle_timeout) {
+    expired = "Control connection timed out.";
+  } else {
+    return;
   }
+  // RFC 959 4.2: 421 Service not available, closing control connection.
+  log_info(expired);
+  timed_out_ = true;
+  reply(421, expired);
+  asio::co_spawn(
+      control_.get_executor(),
+      [self = shared_from_this()] { return self->close_after_final_reply(); }, asio::detached);
 }
 
 void Session::reply(int code, std::string_view text) {
@@ -256,7 +266,8 @@ void Session::send(std::string data) {
     writing_ = true;
     flushed_.reset();
     asio::co_spawn(
-        executor_, [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+        control_.get_executor(), [self = shared_from_this()] { return self->write_loop(); },
+        asio::detached);
   }
 }
 
@@ -289,7 +300,8 @@ void Session::request_shutdown() {
   if (transfer_) return;  // run_transfer closes after the transfer ends
   reply(421, "Server shutting down.");
   asio::co_spawn(
-      executor_, [self = shared_from_this()] { return self->close_after_flush(); }, asio::detached);
+      control_.get_executor(), [self = shared_from_this()] { return self->close_after_flush(); },
+      asio::detached);
 }
 
 void Session::close() {
@@ -298,7 +310,6 @@ void Session::close() {
   std::error_code ignored;
   control_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   control_.close(ignored);
-  watchdog_timer_.cancel();
   abort_transfer();
   data_.cancel();
   flushed_.notify();

@@ -70,12 +70,17 @@ class Session : public std::enable_shared_from_this<Session> {
   /// Closes everything now. Call on the session's executor.
   void close();
 
-  /// Starts the login deadline (config.login_timeout from now): a session
-  /// not logged in by then is told 421 and closed. Call on the session's
-  /// executor, before or beside run(); stop_login_watchdog() once run()
-  /// returned (session_login.cpp).
-  void start_login_watchdog();
-  void stop_login_watchdog();
+  using Clock = std::chrono::steady_clock;
+
+  /// Enforces the session's deadlines as of `now`; the server calls it for
+  /// every session of an event loop once a second (limits::kDeadlineSweep),
+  /// so an idle session holds no timer of its own. Call on the session's
+  /// executor. Past a deadline:
+  /// - not logged in config.login_timeout after connect: 421 and close
+  ///   (commands do not extend it);
+  /// - a transfer that moved nothing for config.data_timeout: cut, 426;
+  /// - no command for config.idle_timeout (and no transfer): 421 and close.
+  void check_deadlines(Clock::time_point now);
 
   /// The command table, sorted by verb (see command_table.hpp).
   static std::span<const CommandSpec> command_table();
@@ -83,8 +88,6 @@ class Session : public std::enable_shared_from_this<Session> {
   static std::span<const SiteCommandSpec> site_command_table();
 
  private:
-  using Clock = std::chrono::steady_clock;
-
   // The transfer running in its own coroutine, if any.
   struct ActiveTransfer {
     std::string verb;
@@ -93,7 +96,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Clock::time_point started = Clock::now();
     asio::ip::tcp::socket* socket = nullptr;  // the data connection once open
     bool aborted = false;                     // ABOR (or shutdown) cut it
-    bool stalled = false;                     // the watchdog cut it
+    bool stalled = false;                     // check_deadlines() cut it
   };
   // A listing on its way to the client, a batch of entries at a time
   // (session_listing.cpp): only `pending` and one batch are ever in memory.
@@ -123,7 +126,6 @@ class Session : public std::enable_shared_from_this<Session> {
   // --- control channel (session.cpp) ---
   asio::awaitable<void> command_loop();
   asio::awaitable<void> dispatch(const std::string& line);
-  asio::awaitable<void> watchdog();
   void reply(int code, std::string_view text);
   void reply_lines(int code, std::string_view first, const std::vector<std::string>& body,
                    std::string_view last);
@@ -167,11 +169,14 @@ class Session : public std::enable_shared_from_this<Session> {
   /// TLS handshake on the control connection (after 234, or at connect on
   /// the implicit listener). False when it failed: the session must close.
   asio::awaitable<bool> start_control_tls();
-  /// Reads or writes the control connection, through TLS once it is on.
-  /// The bytes read stay valid until the session next suspends.
-  asio::awaitable<std::string_view> read_control(std::error_code& ec);
+  /// Reads the control connection: through TLS once it is on (waiting), or
+  /// what the plain socket holds now (would_block: nothing yet). The bytes
+  /// read stay valid until the session next suspends.
+  asio::awaitable<std::string_view> read_control_tls(std::error_code& ec);
+  std::string_view read_available(std::error_code& ec);
   /// Moves what is left of unread_ out of the thread's read buffer.
   void keep_unread();
+  /// Writes the control connection, through TLS once it is on.
   asio::awaitable<void> write_control(std::string_view data, std::error_code& ec);
 
   // --- listings (session_listing.cpp) ---
@@ -250,7 +255,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // --- state ---
   asio::ip::tcp::socket control_;
-  asio::any_io_executor executor_;
   const SessionServices& services_;
   const ServerConfig& config_;
   asio::ip::tcp::endpoint peer_;
@@ -279,15 +283,15 @@ class Session : public std::enable_shared_from_this<Session> {
   bool shutting_down_ = false;
   AsyncEvent flushed_;
 
-  asio::steady_timer watchdog_timer_;
-  Clock::time_point last_command_ = Clock::now();
+  const Clock::time_point connected_ = Clock::now();  // the login deadline runs from here
+  Clock::time_point last_command_ = connected_;       // the idle deadline, from here
+  bool timed_out_ = false;                            // told 421 by check_deadlines(), closing
 
   // Login.
   std::optional<std::string> pending_user_;  // after USER, before PASS
   std::optional<Account> account_;
   std::unique_ptr<FileTree> tree_;
   unsigned failed_logins_ = 0;
-  std::unique_ptr<asio::steady_timer> login_timer_;  // until logged in
 
   // Per-login settings and one-command state.
   VirtualPath cwd_;

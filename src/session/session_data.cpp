@@ -23,8 +23,8 @@ void Session::prepare_active(const asio::ip::tcp::endpoint& target, std::string_
   if (!config_.permit_foreign_addresses && wanted != peer) {
     log_info(fmt::format("Rejected {} to foreign address {}.", verb, wanted.to_string()));
     const std::string shown = wanted.is_v6() ? "[" + wanted.to_string() + "]" : wanted.to_string();
-    reply(501, fmt::format("Rejected data connection to foreign address {}:{}.", shown,
-                           target.port()));
+    reply(501,
+          fmt::format("Rejected data connection to foreign address {}:{}.", shown, target.port()));
     return;
   }
   if (!config_.permit_privileged_ports && target.port() < 1024) {
@@ -36,7 +36,8 @@ void Session::prepare_active(const asio::ip::tcp::endpoint& target, std::string_
 }
 
 std::optional<std::uint16_t> Session::prepare_passive() {
-  auto port = data_.listen_passive(executor_, local_.address(), config_.passive_ports);
+  auto port =
+      data_.listen_passive(control_.get_executor(), local_.address(), config_.passive_ports);
   if (!port) {
     spdlog::warn("{} cannot open passive listener: {}", log_prefix(), port.error().message());
     reply(425, "Can't open passive data connection.");

@@ -37,30 +37,9 @@ void Session::reset_login() {
   data_.cancel();
 }
 
-void Session::start_login_watchdog() {
-  // The deadline runs from connect to a successful login, whatever the
-  // client does meanwhile (a slow USER/PASS dribble does not extend it the
-  // way each command extends the idle timeout).
-  login_timer_ = std::make_unique<asio::steady_timer>(executor_, config_.login_timeout);
-  login_timer_->async_wait([self = shared_from_this()](const std::error_code& ec) {
-    if (ec || self->closed_ || self->account_) return;
-    self->log_info("Login timed out.");
-    // RFC 959 4.2: 421 Service not available, closing control connection.
-    self->reply(421, "Login timed out.");
-    asio::co_spawn(
-        self->executor_, [self] { return self->close_after_final_reply(); }, asio::detached);
-  });
-}
-
-void Session::stop_login_watchdog() {
-  // Destroying the timer cancels its wait; the handler holds the session,
-  // not the timer, and returns on operation_aborted.
-  login_timer_.reset();
-}
-
 asio::awaitable<void> Session::close_after_final_reply() {
   auto self = shared_from_this();
-  asio::steady_timer limit(executor_, limits::kFinalReplyDrain);
+  asio::steady_timer limit(control_.get_executor(), limits::kFinalReplyDrain);
   limit.async_wait([self](const std::error_code& ec) {
     if (!ec) self->close();
   });
@@ -142,7 +121,7 @@ asio::awaitable<void> Session::cmd_pass(const Request& request) {
     fire(services_.hooks.on_login_failed, failed);
     // A delay before 530 slows brute force (RFC 2577 "Protecting Passwords");
     // it is a timer, so other sessions are not stalled.
-    asio::steady_timer delay(executor_, config_.failed_login_delay);
+    asio::steady_timer delay(control_.get_executor(), config_.failed_login_delay);
     std::error_code ec;
     co_await delay.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (closed_) co_return;
@@ -167,7 +146,6 @@ asio::awaitable<void> Session::cmd_pass(const Request& request) {
 
   account_ = std::move(account);
   tree_ = std::move(tree);
-  stop_login_watchdog();
   cwd_ = VirtualPath();
   log_info(fmt::format("USER '{}' logged in.", account_->name));
   fire(services_.hooks.on_login, session_event());

@@ -21,26 +21,19 @@ constexpr auto kAwait = asio::use_awaitable;
 
 }  // namespace
 
-asio::awaitable<std::string_view> Session::read_control(std::error_code& ec) {
-  if (control_tls_) {
-    const std::size_t got = co_await control_tls_->async_read_some(
-        asio::buffer(*tls_read_buffer_), asio::redirect_error(kAwait, ec));
-    co_return std::string_view(tls_read_buffer_->data(), ec ? 0 : got);
-  }
+asio::awaitable<std::string_view> Session::read_control_tls(std::error_code& ec) {
+  const std::size_t got = co_await control_tls_->async_read_some(asio::buffer(*tls_read_buffer_),
+                                                                 asio::redirect_error(kAwait, ec));
+  co_return std::string_view(tls_read_buffer_->data(), ec ? 0 : got);
+}
+
+std::string_view Session::read_available(std::error_code& ec) {
   // One buffer per worker thread: the session waits for readiness with no
   // buffer of its own, then reads without blocking (the socket is
   // non-blocking) and the caller consumes the bytes before it suspends again.
   thread_local std::array<char, 4096> buffer;
-  for (;;) {
-    const std::size_t got = control_.read_some(asio::buffer(buffer), ec);
-    if (ec != asio::error::would_block && ec != asio::error::try_again) {
-      co_return std::string_view(buffer.data(), ec ? 0 : got);
-    }
-    ec.clear();
-    co_await control_.async_wait(asio::ip::tcp::socket::wait_read,
-                                 asio::redirect_error(kAwait, ec));
-    if (ec) co_return std::string_view();
-  }
+  const std::size_t got = control_.read_some(asio::buffer(buffer), ec);
+  return std::string_view(buffer.data(), ec ? 0 : got);
 }
 
 asio::awaitable<void> Session::write_control(std::string_view data, std::error_code& ec) {

@@ -32,9 +32,8 @@ void Session::start_transfer(std::unique_ptr<TransferJob> job) {
   transfer_->verb = job->verb;
   transfer_->path = job->path;
   transfer_done_.reset();
-  watchdog_timer_.cancel();  // re-arm for the data timeout
   asio::co_spawn(
-      executor_,
+      control_.get_executor(),
       [self = shared_from_this(), job = std::move(job)]() mutable {
         return self->run_transfer(std::move(job));
       },
@@ -83,7 +82,7 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
   PumpResult result;
   bool connected = false;
   std::string tls_refusal;  // why a PROT P data connection was refused (522)
-  // ABOR (or the watchdog, or a shutdown) may come while the connection is
+  // ABOR (or check_deadlines(), or a shutdown) may come while the connection is
   // being made, after the accept or connect completed but before this
   // coroutine resumed: cancelling the listener then reached nothing, so the
   // flag decides. RFC 959 4.1.3: an aborted transfer sends no data.
@@ -184,7 +183,6 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
 
   transfer_.reset();
   last_command_ = Clock::now();
-  watchdog_timer_.cancel();  // back to the idle timeout
   transfer_done_.notify();
   if (shutting_down_ && !closed_) {
     reply(421, "Server shutting down.");

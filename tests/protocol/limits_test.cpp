@@ -140,6 +140,26 @@ TEST(Limits, IdleTimeoutSends421AndCloses) {
   EXPECT_TRUE(client.wait_closed());
 }
 
+TEST(Limits, EveryEventLoopTimesOutItsIdleSessions) {
+  // The deadlines are checked by one sweep per event loop: sessions spread
+  // over both loops all time out.
+  TestServer server([](cppftpd::ServerConfig& config) {
+    config.idle_timeout = 1s;
+    config.threads = 2;
+  });
+  std::vector<ControlClient> idle;
+  for (int i = 0; i < 4; ++i) {
+    idle.push_back(server.connect());
+    ASSERT_TRUE(idle.back().login());
+  }
+  for (auto& client : idle) {
+    const Reply timeout = client.read_reply();  // blocks until the server speaks
+    EXPECT_EQ(timeout.code, 421) << timeout;
+    EXPECT_TRUE(timeout.contains("timed out")) << timeout;
+    EXPECT_TRUE(client.wait_closed());
+  }
+}
+
 TEST(Limits, PassiveListenerTimesOutWith425) {
   TestServer server([](cppftpd::ServerConfig& config) { config.data_connect_timeout = 1s; });
   write_file(server.path("file.txt"), "x");
@@ -185,10 +205,10 @@ TEST(Limits, ActiveConnectToAClosedPortIs425) {
   {
     Fd listener = listen_tcp(port);  // a free port, closed again at once
   }
-  EXPECT_EQ(client.cmd("PORT 127,0,0,1," + std::to_string(port >> 8) + "," +
-                       std::to_string(port & 0xFF))
-                .code,
-            200);
+  EXPECT_EQ(
+      client.cmd("PORT 127,0,0,1," + std::to_string(port >> 8) + "," + std::to_string(port & 0xFF))
+          .code,
+      200);
   EXPECT_EQ(client.cmd("RETR file.txt").code, 150);
   const Reply refused = client.read_reply();
   EXPECT_EQ(refused.code, 425) << refused;
