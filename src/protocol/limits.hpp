@@ -23,6 +23,11 @@ inline constexpr std::size_t kSortedListingEntries = 100'000;
 inline constexpr std::size_t kListingBatch = 512;
 /// Most replies queued to a client that does not read them.
 inline constexpr std::size_t kMaxPendingReplyBytes = 1 << 20;
+/// Unsent bytes a RETR's data socket may hold (TCP_NOTSENT_LOWAT) while
+/// sendfile feeds it. Measured on loopback, 300 x RETR of 10 MiB at once:
+/// 1.03 s with the kernel's default (no bound), 0.36 to 0.47 s with 128 KiB
+/// (64 KiB: the same; 512 KiB: 0.75 s); one stream of 1 GiB as fast or faster.
+inline constexpr int kNotsentLowat = 128 * 1024;
 /// Transfer buffer for copies that cannot use sendfile.
 inline constexpr std::size_t kTransferBuffer = 256 * 1024;
 /// sendfile(2) chunk per call.

@@ -52,8 +52,7 @@ LineReader::Status LineReader::next(std::string_view& input) {
           }
           // RFC 959 ends lines with CRLF; a bare LF is accepted too.
           if (!partial_.empty() && partial_.back() == '\r') partial_.pop_back();
-          line_.swap(partial_);
-          partial_.clear();
+          line_ = std::exchange(partial_, std::string());
           return Status::line;
         }
         break;

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace cppftpd::protocol {
 
@@ -28,6 +29,9 @@ class LineReader {
   /// line() holds the line (without CR/LF). On need_more, input is empty.
   Status next(std::string_view& input);
   const std::string& line() const noexcept { return line_; }
+  /// Moves the line out: the reader then holds no buffer until the next one
+  /// (an idle session keeps none).
+  std::string take_line() noexcept { return std::exchange(line_, std::string()); }
 
   /// Drops any partial line (REIN and TLS upgrade start clean).
   void reset();

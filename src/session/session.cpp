@@ -15,6 +15,8 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <utility>
+
 namespace cppftpd {
 
 namespace {
@@ -88,7 +90,7 @@ asio::awaitable<void> Session::command_loop() {
   while (!closed_) {
     const auto status = reader_.next(unread_);
     if (status == protocol::LineReader::Status::line) {
-      const std::string line = reader_.line();
+      const std::string line = reader_.take_line();
       keep_unread();
       co_await dispatch(line);
       continue;
@@ -261,7 +263,11 @@ void Session::send(std::string data) {
     close();
     return;
   }
-  outbox_ += data;
+  if (outbox_.empty()) {
+    outbox_ = std::move(data);
+  } else {
+    outbox_ += data;
+  }
   if (!writing_) {
     writing_ = true;
     flushed_.reset();
@@ -273,11 +279,10 @@ void Session::send(std::string data) {
 
 asio::awaitable<void> Session::write_loop() {
   while (!outbox_.empty() && !closed_) {
-    inflight_.swap(outbox_);
-    outbox_.clear();
+    // The batch is this coroutine's: an idle session keeps no reply buffer.
+    const std::string batch = std::exchange(outbox_, std::string());
     std::error_code ec;
-    co_await write_control(inflight_, ec);
-    inflight_.clear();
+    co_await write_control(batch, ec);
     if (ec) {
       close();
       break;

@@ -277,7 +277,6 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string pipelined_;
   std::unique_ptr<std::array<char, 4096>> tls_read_buffer_;  // while TLS is on
   std::string outbox_;                                       // replies not yet handed to the socket
-  std::string inflight_;                                     // replies being written
   bool writing_ = false;
   bool closed_ = false;
   bool shutting_down_ = false;

@@ -1,5 +1,7 @@
 #include "sys/socket_options.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -9,6 +11,10 @@ void set_oob_inline(int fd) noexcept {
   const int on = 1;
   // Best effort: without it only urgent-data ABOR lines degrade.
   (void)::setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &on, sizeof on);
+}
+
+void set_notsent_lowat(int fd, int bytes) noexcept {
+  (void)::setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes, sizeof bytes);
 }
 
 bool readable_now(int fd) noexcept {

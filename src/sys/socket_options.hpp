@@ -10,6 +10,13 @@ namespace cppftpd::sys {
 /// stripped by the LineReader.
 void set_oob_inline(int fd) noexcept;
 
+/// TCP_NOTSENT_LOWAT: the socket reports writable, and takes more data, only
+/// while less than `bytes` of what it holds is still unsent. Keeps a sender's
+/// queue short, so the transmitting is done by the sender's own sendfile
+/// calls instead of by whichever context processes the peer's ACKs (on
+/// loopback: the receiving client's recv). Best effort.
+void set_notsent_lowat(int fd, int bytes) noexcept;
+
 /// Whether `fd` is readable right now (for a listener: a connection waits
 /// in its accept queue). Never blocks.
 bool readable_now(int fd) noexcept;
