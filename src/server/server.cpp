@@ -34,7 +34,8 @@
 
 #include <atomic>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
+#include <vector>
 
 namespace cppftpd {
 
@@ -47,7 +48,19 @@ using asio::ip::tcp;
 struct Worker {
   asio::io_context context{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{context.get_executor()};
-  std::unordered_set<std::shared_ptr<Session>> sessions;  // touched on this worker's thread only
+  // Touched on this worker's thread only. A session's entry holds it and its
+  // ConnectionLimiter ticket; the session's end callback erases it.
+  struct Entry {
+    std::shared_ptr<Session> session;
+    ConnectionLimiter::Ticket ticket;
+  };
+  std::unordered_map<Session*, Entry> sessions;
+  std::vector<std::shared_ptr<Session>> snapshot() const {
+    std::vector<std::shared_ptr<Session>> all;
+    all.reserve(sessions.size());
+    for (const auto& [key, entry] : sessions) all.push_back(entry.session);
+    return all;
+  }
   std::optional<asio::steady_timer> grace;
   bool stopping = false;
   // One timer per event loop checks the deadlines of all its sessions
@@ -71,7 +84,7 @@ void sweep_deadlines(Worker& worker) {
       return;
     }
     const auto now = Session::Clock::now();
-    for (const auto& session : worker.sessions) session->check_deadlines(now);
+    for (const auto& [key, entry] : worker.sessions) entry.session->check_deadlines(now);
     sweep_deadlines(worker);
   });
 }
@@ -238,13 +251,11 @@ class Server::Impl {
         w->sweep.cancel();  // the grace timer ends what is left
         // Idle sessions get 421 at once; transfers may run for the grace
         // period, after which every remaining session is closed.
-        const auto sessions = w->sessions;
-        for (const auto& session : sessions) session->request_shutdown();
+        for (const auto& session : w->snapshot()) session->request_shutdown();
         w->grace.emplace(w->context, config_.shutdown_grace);
         w->grace->async_wait([w](const std::error_code& ec) {
           if (ec) return;
-          const auto remaining = w->sessions;
-          for (const auto& session : remaining) session->close();
+          for (const auto& session : w->snapshot()) session->close();
         });
         if (w->sessions.empty()) w->grace->cancel();
         w->guard.reset();
@@ -371,28 +382,17 @@ class Server::Impl {
     }
     auto session = std::make_shared<Session>(std::move(socket), services_, implicit_tls);
     // Onto the session's own event loop: its set, its deadline sweep, then
-    // run() as the one coroutine the session holds (the completion handler
-    // is no coroutine frame of its own).
+    // start(): the session runs by itself from there and, once it has fully
+    // ended, leaves the set (which drops it and its ticket).
     asio::post(worker.context, [&worker, session, ticket = std::move(ticket)]() mutable {
-      worker.sessions.insert(session);
+      Session* const key = session.get();
+      worker.sessions.emplace(key, Worker::Entry{session, std::move(ticket)});
       if (!worker.sweeping) sweep_deadlines(worker);
       if (worker.stopping) session->request_shutdown();
-      auto ended = [&worker, session, ticket = std::move(ticket)](std::exception_ptr error) {
-        if (error) {
-          try {
-            std::rethrow_exception(error);
-          } catch (const std::exception& e) {
-            spdlog::error("session ended by error: {}", e.what());
-          } catch (...) {
-            spdlog::error("session ended by an unknown error");
-          }
-          session->close();
-        }
-        worker.sessions.erase(session);
+      session->start([&worker, key] {
+        worker.sessions.erase(key);
         if (worker.stopping && worker.sessions.empty() && worker.grace) worker.grace->cancel();
-      };
-      auto served = session->run();
-      asio::co_spawn(worker.context, std::move(served), std::move(ended));
+      });
     });
   }
 

@@ -57,26 +57,57 @@ Session::Session(asio::ip::tcp::socket control, const SessionServices& services,
 
 Session::~Session() = default;
 
-asio::awaitable<void> Session::run() {
+void Session::start(std::function<void()> on_end) {
+  on_end_ = std::move(on_end);
   log_info("FTP session opened (connect)");
   fire(services_.hooks.on_connect, session_event());
-  // Implicit FTPS: TLS from the first byte; the greeting is protected too.
-  // Its data connections are protected unless the client says PROT C.
-  if (implicit_tls_) {
-    // Not `if (!co_await ...)`: GCC 12 then builds a frame whose `this` is
-    // garbage at the first resume.
-    const bool secured = co_await start_control_tls();
-    if (!secured) {
-      close();
-      log_info("FTP session closed (disconnect).");
-      fire(services_.hooks.on_disconnect, session_event());
-      co_return;
+  serve_commands();
+}
+
+// An idle plain session holds no coroutine: only this wait (a small
+// operation with a plain handler). Readable: serve() runs until the socket
+// has nothing more, then the session waits here again.
+void Session::wait_for_command() {
+  control_.async_wait(asio::ip::tcp::socket::wait_read,
+                      [self = shared_from_this()](const std::error_code& ec) {
+                        if (ec || self->closed_) {
+                          self->finish();
+                          return;
+                        }
+                        self->serve_commands();
+                      });
+}
+
+void Session::serve_commands() {
+  auto served = [self = shared_from_this()] { return self->serve(); };
+  auto then = [self = shared_from_this()](std::exception_ptr error) {
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        spdlog::error("{} session ended by error: {}", self->log_prefix(), e.what());
+      } catch (...) {
+        spdlog::error("{} session ended by an unknown error", self->log_prefix());
+      }
+      self->close();
     }
-    protect_data_ = true;
-  }
-  // RFC 959 5.4: the server greets with 220 when ready.
-  reply(220, config_.banner);
-  co_await command_loop();
+    if (self->closed_ || self->ended_) {
+      self->finish();
+    } else {
+      self->wait_for_command();
+    }
+  };
+  asio::co_spawn(control_.get_executor(), std::move(served), std::move(then));
+}
+
+void Session::finish() {
+  if (finishing_) return;
+  finishing_ = true;
+  auto wind_down = [self = shared_from_this()] { return self->wind_down(); };
+  asio::co_spawn(control_.get_executor(), std::move(wind_down), asio::detached);
+}
+
+asio::awaitable<void> Session::wind_down() {
   // The connection is gone: stop any transfer and wait for its coroutine.
   abort_transfer();
   co_await transfer_done_.wait();
@@ -84,9 +115,27 @@ asio::awaitable<void> Session::run() {
   end_login();
   log_info("FTP session closed (disconnect).");
   fire(services_.hooks.on_disconnect, session_event());
+  if (on_end_) std::exchange(on_end_, nullptr)();
 }
 
-asio::awaitable<void> Session::command_loop() {
+asio::awaitable<void> Session::serve() {
+  if (!greeted_) {
+    greeted_ = true;
+    // Implicit FTPS: TLS from the first byte; the greeting is protected too.
+    // Its data connections are protected unless the client says PROT C.
+    if (implicit_tls_) {
+      // Not `if (!co_await ...)`: GCC 12 then builds a frame whose `this`
+      // is garbage at the first resume.
+      const bool secured = co_await start_control_tls();
+      if (!secured) {
+        close();
+        co_return;
+      }
+      protect_data_ = true;
+    }
+    // RFC 959 5.4: the server greets with 220 when ready.
+    reply(220, config_.banner);
+  }
   while (!closed_) {
     const auto status = reader_.next(unread_);
     if (status == protocol::LineReader::Status::line) {
@@ -106,20 +155,19 @@ asio::awaitable<void> Session::command_loop() {
     std::error_code ec;
     std::string_view got;
     if (control_tls_) {
+      // TLS reads go through the SSL stream: a protected session keeps
+      // this coroutine while it waits.
       got = co_await read_control_tls(ec);
     } else {
-      // The wait is here, not in a coroutine of its own: an idle session
-      // holds this loop's and run()'s frames and the wait, nothing more.
       got = read_available(ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        ec.clear();
-        co_await control_.async_wait(asio::ip::tcp::socket::wait_read,
-                                     asio::redirect_error(kAwait, ec));
-        if (ec) co_return;
-        continue;
+        co_return;  // nothing more for now: wait_for_command()
       }
     }
-    if (ec || got.empty()) co_return;
+    if (ec || got.empty()) {
+      ended_ = true;  // the client closed, or the connection broke
+      co_return;
+    }
     unread_ = got;
   }
 }

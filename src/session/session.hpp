@@ -60,8 +60,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Session& operator=(const Session&) = delete;
 
   /// Greets the client and serves it until QUIT, a timeout, an error or a
-  /// shutdown. Returns when the session has fully ended.
-  asio::awaitable<void> run();
+  /// shutdown; calls `on_end` once the session has fully ended. Call on the
+  /// session's executor, once.
+  void start(std::function<void()> on_end);
 
   /// Server shutdown: an idle session is told 421 and closed; a transfer in
   /// progress may finish within config.shutdown_grace. Call on the session's
@@ -124,7 +125,17 @@ class Session : public std::enable_shared_from_this<Session> {
   };
 
   // --- control channel (session.cpp) ---
-  asio::awaitable<void> command_loop();
+  /// Reads and dispatches command lines while there are any (the greeting
+  /// first); returns when the plain socket has nothing more (idle), or when
+  /// the connection ended (ended_) or was closed.
+  asio::awaitable<void> serve();
+  /// serve() in a coroutine of its own; then wait_for_command(), or finish().
+  void serve_commands();
+  void wait_for_command();
+  /// Once: wind_down() in a coroutine of its own.
+  void finish();
+  /// Stops the transfer, closes, ends the login, fires on_disconnect, on_end_.
+  asio::awaitable<void> wind_down();
   asio::awaitable<void> dispatch(const std::string& line);
   void reply(int code, std::string_view text);
   void reply_lines(int code, std::string_view first, const std::vector<std::string>& body,
@@ -285,6 +296,10 @@ class Session : public std::enable_shared_from_this<Session> {
   const Clock::time_point connected_ = Clock::now();  // the login deadline runs from here
   Clock::time_point last_command_ = connected_;       // the idle deadline, from here
   bool timed_out_ = false;                            // told 421 by check_deadlines(), closing
+  bool greeted_ = false;                              // serve() sent the 220
+  bool ended_ = false;                                // the client closed the control connection
+  bool finishing_ = false;                            // wind_down() runs
+  std::function<void()> on_end_;
 
   // Login.
   std::optional<std::string> pending_user_;  // after USER, before PASS
