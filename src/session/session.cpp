@@ -11,7 +11,6 @@
 #include <spdlog/spdlog.h>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
@@ -20,8 +19,6 @@
 namespace cppftpd {
 
 namespace {
-
-constexpr auto kAwait = asio::use_awaitable;
 
 // EventHooks::on_reply, for counters: called for every reply, so without the
 // logging of fire(); what it throws is dropped.
