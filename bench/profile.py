@@ -119,14 +119,13 @@ def main() -> int:
                     os.kill(victim, 9)
                     time.sleep(3)  # heaptrack writes out what it recorded
                 text += f"quit: the server was killed with {r['ok']} idle sessions\n"
-                swarm.close()
-            elif args.tool == "massif":
-                # A snapshot with the sessions idle (valgrind --vgdb is not needed: massif takes
-                # detailed snapshots by itself; this pause makes the last ones idle ones).
-                time.sleep(5)
-            if args.tool != "heaptrack":
+            else:
+                if args.tool == "massif":
+                    # A snapshot with the sessions idle (valgrind --vgdb is not needed: massif
+                    # takes detailed snapshots by itself; this pause makes the last ones idle).
+                    time.sleep(5)
                 text += f"quit: {swarm.ask('quit')}\n"
-                swarm.close()
+            swarm.close()
         text += f"workload took {time.monotonic() - t0:.1f} s (under the profiler)\n"
         if perf is not None:
             perf.send_signal(2)

@@ -71,9 +71,10 @@ struct Worker {
 };
 
 // Every limits::kDeadlineSweep, each session of the worker checks its
-// deadlines. A session that acts on one (421, a cut transfer) only starts
-// coroutines: none resumes inside the loop, and sessions leave the set only
-// from their own completion handler, so the set is not changed under it.
+// deadlines. A session that acts on one (421, a cut transfer) replies,
+// cancels and starts coroutines, but leaves the set only at the end of
+// wind_down(), which starts from a completion handler of its own and never
+// inside check_deadlines(): the set is not changed under the loop.
 void sweep_deadlines(Worker& worker) {
   worker.sweeping = !worker.sessions.empty() && !worker.stopping;
   if (!worker.sweeping) return;

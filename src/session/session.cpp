@@ -79,16 +79,10 @@ void Session::serve_commands() {
   auto served = [self = shared_from_this()] { return self->serve(); };
   auto then = [self = shared_from_this()](std::exception_ptr error) {
     if (error) {
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        spdlog::error("{} session ended by error: {}", self->log_prefix(), e.what());
-      } catch (...) {
-        spdlog::error("{} session ended by an unknown error", self->log_prefix());
-      }
+      self->log_failure("session ended by error", error);
       self->close();
     }
-    if (self->closed_ || self->ended_) {
+    if (self->closed_) {
       self->finish();
     } else {
       self->wait_for_command();
@@ -162,7 +156,7 @@ asio::awaitable<void> Session::serve() {
       }
     }
     if (ec || got.empty()) {
-      ended_ = true;  // the client closed, or the connection broke
+      close();  // the client closed, or the connection broke
       co_return;
     }
     unread_ = got;
@@ -388,6 +382,16 @@ std::string Session::log_prefix() const {
 
 void Session::log_info(std::string_view message) const {
   spdlog::info("{} {}", log_prefix(), message);
+}
+
+void Session::log_failure(std::string_view what, std::exception_ptr error) const {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", log_prefix(), what, e.what());
+  } catch (...) {
+    spdlog::error("{} {}: an unknown error", log_prefix(), what);
+  }
 }
 
 SessionEvent Session::session_event() const {

@@ -26,6 +26,7 @@
 #include <array>
 #include <chrono>
 #include <ctime>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -127,7 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // --- control channel (session.cpp) ---
   /// Reads and dispatches command lines while there are any (the greeting
   /// first); returns when the plain socket has nothing more (idle), or when
-  /// the connection ended (ended_) or was closed.
+  /// the connection ended or was closed (closed_).
   asio::awaitable<void> serve();
   /// serve() in a coroutine of its own; then wait_for_command(), or finish().
   void serve_commands();
@@ -148,6 +149,8 @@ class Session : public std::enable_shared_from_this<Session> {
   /// does not read cannot keep a session it is being thrown out of.
   asio::awaitable<void> close_after_final_reply();
   void log_info(std::string_view message) const;
+  /// Logs the exception in `error` (a coroutine that threw), after `what`.
+  void log_failure(std::string_view what, std::exception_ptr error) const;
   // Event hooks: the session as an event, and a call that never throws.
   SessionEvent session_event() const;
   template <typename Event>
@@ -297,7 +300,6 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point last_command_ = connected_;       // the idle deadline, from here
   bool timed_out_ = false;                            // told 421 by check_deadlines(), closing
   bool greeted_ = false;                              // serve() sent the 220
-  bool ended_ = false;                                // the client closed the control connection
   bool finishing_ = false;                            // wind_down() runs
   std::function<void()> on_end_;
 

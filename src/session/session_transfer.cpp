@@ -39,11 +39,7 @@ void Session::start_transfer(std::unique_ptr<TransferJob> job) {
       },
       [self = shared_from_this()](std::exception_ptr error) {
         if (!error) return;
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          spdlog::error("{} transfer failed: {}", self->log_prefix(), e.what());
-        }
+        self->log_failure("transfer failed", error);
         self->transfer_.reset();
         self->transfer_done_.notify();
         self->close();

@@ -49,8 +49,8 @@ class DataChannel {
   void cancel();
 
  private:
-  std::unique_ptr<asio::ip::tcp::acceptor>
-      listener_;  // after PASV/EPSV (an idle session holds none)
+  // After PASV/EPSV (an idle session holds none).
+  std::unique_ptr<asio::ip::tcp::acceptor> listener_;
   std::optional<asio::ip::tcp::endpoint> active_;
   asio::ip::tcp::socket* connecting_ = nullptr;   // the active socket while open() runs
   asio::ip::tcp::acceptor* accepting_ = nullptr;  // the listener while open() runs

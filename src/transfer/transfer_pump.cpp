@@ -88,9 +88,6 @@ asio::awaitable<PumpResult> receive_with_splice(tcp::socket& socket, int file_fd
   std::error_code ec;
   socket.non_blocking(true, ec);
   if (ec) co_return PumpResult::network(ec);
-  // A short unsent queue: each sendfile call transmits on this thread, and
-  // the client's ACKs do not (sys::set_notsent_lowat).
-  sys::set_notsent_lowat(socket.native_handle(), limits::kNotsentLowat);
   std::uint64_t since_yield = 0;
   for (;;) {
     auto moved = pipe.splice_in(socket.native_handle(), pipe.capacity());
