@@ -17,7 +17,7 @@
 namespace cppftpd {
 
 /// Bytes moved so far and when the last ones moved: read by STAT during a
-/// transfer and by the session's stall watchdog.
+/// transfer and by the session's stall deadline (Session::check_deadlines).
 struct TransferProgress {
   std::uint64_t bytes = 0;
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
