@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
   bool tls_data_required = false;
   std::optional<unsigned> tls_implicit_port;
   bool tls_no_session_reuse = false;
+  bool tls_require_session_reuse = false;
   std::string tls_min_version = "1.2";
   // Security and robustness (docs/security.md).
   std::string run_as;
@@ -158,9 +159,12 @@ int main(int argc, char** argv) {
   app.add_option("--tls-implicit-port", tls_implicit_port,
                  "also listen for implicit FTPS on this port (990 by convention; with --tls)")
       ->check(CLI::Range(0, 65535));
+  app.add_flag("--tls-require-session-reuse", tls_require_session_reuse,
+               "refuse every PROT P data connection that does not resume the control "
+               "connection's TLS session (vsftpd's require_ssl_reuse; Python's ftplib cannot)");
   app.add_flag("--tls-no-session-reuse", tls_no_session_reuse,
-               "accept PROT P data connections that do not resume the control connection's TLS "
-               "session (for clients that cannot; weaker)");
+               "the default: accept PROT P data connections that do not resume the control "
+               "connection's TLS session, until one has (kept for older command lines)");
   app.add_option("--tls-min-version", tls_min_version, "lowest TLS version accepted (default 1.2)")
       ->check(CLI::IsMember({"1.2", "1.3"}));
 
@@ -290,8 +294,11 @@ int main(int argc, char** argv) {
   }
 
   if (!tls && (!certfile.empty() || !keyfile.empty() || tls_control_required || tls_data_required ||
-               tls_implicit_port || tls_no_session_reuse)) {
+               tls_implicit_port || tls_no_session_reuse || tls_require_session_reuse)) {
     return fail("--certfile, --keyfile and the --tls-* options need --tls");
+  }
+  if (tls_no_session_reuse && tls_require_session_reuse) {
+    return fail("--tls-no-session-reuse and --tls-require-session-reuse contradict each other");
   }
   if (!keyfile.empty() && certfile.empty()) return fail("--keyfile needs --certfile");
   std::optional<asio::ip::tcp::endpoint> metrics_endpoint;
@@ -353,7 +360,7 @@ int main(int argc, char** argv) {
   config.tls.private_key_file = keyfile;
   config.tls.control_required = tls_control_required;
   config.tls.data_required = tls_data_required;
-  config.tls.require_session_reuse = !tls_no_session_reuse;
+  config.tls.require_session_reuse = tls_require_session_reuse;
   config.tls.min_version = tls_min_version;
   if (tls_implicit_port) config.tls.implicit_port = static_cast<std::uint16_t>(*tls_implicit_port);
   config.run_as_user = run_as;

@@ -37,10 +37,14 @@ struct TlsConfig {
   bool control_required = false;
   /// Refuse transfers (521) on a data connection that is not protected (PROT C).
   bool data_required = false;
-  /// A PROT P data connection must resume the TLS session of its own control
-  /// connection (vsftpd's require_ssl_reuse): a connection from anyone else
-  /// cannot ride the session. Off for clients that cannot resume.
-  bool require_session_reuse = true;
+  /// Every PROT P data connection must resume the TLS session of its own
+  /// control connection (vsftpd's require_ssl_reuse): a connection from anyone
+  /// else cannot ride the session, but clients that cannot resume (Python's
+  /// ftplib) cannot transfer. Off (the default, as pyftpdlib): a fresh session
+  /// is accepted until one data connection of the control connection has
+  /// resumed, and refused from then on. The data peer's address must be the
+  /// control peer's either way.
+  bool require_session_reuse = false;
   /// Lowest protocol version accepted: "1.2" or "1.3".
   std::string min_version = "1.2";
   /// OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are OpenSSL's defaults).

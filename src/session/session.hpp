@@ -279,8 +279,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<ControlTls> control_tls_;
   std::optional<tls::SessionBinding> tls_binding_;  // ties data connections to it
   bool implicit_tls_ = false;
-  bool pbsz_done_ = false;     // RFC 2228: PBSZ before PROT
-  bool protect_data_ = false;  // PROT P
+  bool pbsz_done_ = false;         // RFC 2228: PBSZ before PROT
+  bool protect_data_ = false;      // PROT P
+  bool data_tls_resumed_ = false;  // a PROT P data connection resumed the control session
 
   protocol::LineReader reader_;
   // Bytes read but not yet consumed by reader_. A plain read lands in a

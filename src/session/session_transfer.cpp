@@ -89,8 +89,12 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
       result = co_await pump(*socket, *job, active);
     } else {
       // RFC 4217 7: the FTP client is the TLS client, whichever side
-      // connected. The handshake must resume this control connection's
-      // session (RFC 4217 10.2), so nobody else's connection can ride it.
+      // connected. RFC 4217 10.2: "it is reasonable for the server to insist
+      // that the data connection uses a TLS cached session", so nobody
+      // else's connection can ride it; but Python's ftplib never resumes. So
+      // a fresh session is refused only with require_session_reuse, or once
+      // a data connection of this control connection has resumed (a client
+      // that can, always does). The data peer's address is checked anyway.
       // Each TLS record is one write of ~16 KiB, less than loopback's MSS:
       // with Nagle on, every record would wait for the ACK of the one before
       // (and the client's delayed ACK), capping throughput far below the
@@ -105,8 +109,11 @@ asio::awaitable<void> Session::run_transfer(std::unique_ptr<TransferJob> job) {
       if (ec) {
         tls_refusal =
             fmt::format("TLS negotiation failed on the data connection: {}.", ec.message());
-      } else if (config_.tls.require_session_reuse &&
-                 !tls::session_resumed(stream.native_handle())) {
+      } else if (tls::session_resumed(stream.native_handle())) {
+        data_tls_resumed_ = true;
+      } else if (config_.tls.require_session_reuse || data_tls_resumed_) {
+        // Strict by configuration, or because this client has shown it
+        // resumes: from then on a fresh session is somebody else's.
         tls_refusal = "TLS session of data connection not resumed from the control connection.";
       }
       if (!tls_refusal.empty()) {

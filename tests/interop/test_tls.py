@@ -41,8 +41,9 @@ def client_context():
 class ResumingFTP_TLS(ftplib.FTP_TLS):
     """ftplib.FTP_TLS whose data connections resume the control connection's TLS session.
 
-    cppftpd (like vsftpd's require_ssl_reuse) refuses a PROT P data connection that does
-    not: this is what ftplib users pass (or run the server with --tls-no-session-reuse).
+    With --tls-require-session-reuse (vsftpd's require_ssl_reuse), or once a data connection
+    of the control connection has resumed, cppftpd refuses a PROT P data connection that
+    does not: this is what ftplib users pass then.
     """
 
     def ntransfercmd(self, cmd, rest=None):
@@ -179,12 +180,19 @@ class TlsClients(fx.ServerTestCase):
         facts = dict(ftp.mlsd())
         self.assertEqual(facts["one.bin"]["size"], str(len(self.big) + 4))
 
-    def test_ftplib_without_session_reuse_gets_522(self):
+    def test_stock_ftplib_transfers_by_default(self):
+        # Python's ftplib never resumes the control connection's TLS session on a data
+        # connection: by default (as pyftpdlib) that is accepted.
         ftp = self.ftplib_session(cls=ftplib.FTP_TLS)
-        with self.assertRaises((ftplib.error_perm, ssl.SSLError, OSError)):
-            ftp.nlst()
-        # The control connection survives the refused data connection.
-        self.assertTrue(self.server.wait_for_log(r"not resumed from the control connection"))
+        self.assertIn("big.bin", ftp.nlst())
+        received = bytearray()
+        ftp.retrbinary("RETR big.bin", received.extend)
+        self.assertEqual(bytes(received), self.big)
+        ftp.mkd("stock")
+        ftp.storbinary("STOR stock/stock.bin", io.BytesIO(b"stock ftplib"))
+        self.assertEqual(fx.read_file(self.server.path("stock/stock.bin")), b"stock ftplib")
+        self.assertEqual(ftp.nlst("stock"), ["stock.bin"])
+        ftp.quit()
 
     def s_client(self, *args):
         return fx.run_client([OPENSSL, "s_client", "-connect", "127.0.0.1:%d" % self.server.port,
@@ -234,6 +242,7 @@ class TlsPolicies(fx.ServerTestCase):
         ftp.quit()
 
     def test_no_session_reuse_switch_serves_plain_ftplib(self):
+        # The old switch, now the default, is still accepted.
         server = self.start_server(["-u", USER, "-P", PASSWORD, "--tls", "--tls-no-session-reuse"])
         fx.write_file(server.path("f.txt"), b"x")
         ftp = ftplib.FTP_TLS(context=client_context(), timeout=CLIENT_MAX_TIME)
@@ -242,6 +251,33 @@ class TlsPolicies(fx.ServerTestCase):
         ftp.prot_p()
         self.assertEqual(ftp.nlst(), ["f.txt"])
         ftp.quit()
+
+    def test_require_session_reuse_refuses_plain_ftplib(self):
+        server = self.start_server(["-u", USER, "-P", PASSWORD, "--tls",
+                                    "--tls-require-session-reuse"])
+        fx.write_file(server.path("f.txt"), b"x")
+        ftp = ftplib.FTP_TLS(context=client_context(), timeout=CLIENT_MAX_TIME)
+        ftp.connect("127.0.0.1", server.port)
+        ftp.login(USER, PASSWORD)
+        ftp.prot_p()
+        with self.assertRaises((ftplib.error_perm, ssl.SSLError, OSError)):
+            ftp.nlst()
+        self.assertTrue(server.wait_for_log(r"not resumed from the control connection"))
+        # A client that resumes is served, on the same server.
+        resuming = ResumingFTP_TLS(context=client_context(), timeout=CLIENT_MAX_TIME)
+        resuming.connect("127.0.0.1", server.port)
+        resuming.login(USER, PASSWORD)
+        resuming.prot_p()
+        self.assertEqual(resuming.nlst(), ["f.txt"])
+        resuming.quit()
+
+    def test_session_reuse_switches_contradict(self):
+        result = subprocess.run([fx.binary(), "-p", "0", "--allow-root", "--tls",
+                                 "--tls-no-session-reuse", "--tls-require-session-reuse"],
+                                stdin=subprocess.DEVNULL, capture_output=True,
+                                timeout=CLIENT_MAX_TIME)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(b"contradict", result.stderr)
 
     def test_tls_options_without_tls_are_refused(self):
         for args in (["--certfile", "/nonexistent.pem"], ["--tls-control-required"],

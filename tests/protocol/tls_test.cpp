@@ -202,8 +202,10 @@ TEST_F(TlsTest, AsciiDownloadOverTls) {
   EXPECT_EQ(down.completion.code, 226);
 }
 
-TEST_F(TlsTest, FreshTlsSessionOnDataConnectionIsRefused) {
-  start();
+void require_reuse(cppftpd::ServerConfig& config) { config.tls.require_session_reuse = true; }
+
+TEST_F(TlsTest, FreshTlsSessionOnDataConnectionIsRefusedWhenReuseIsRequired) {
+  start(require_reuse);
   auto client = explicit_client();
   ASSERT_TRUE(client.secure_login());
   // No session offered: a full handshake, which anyone could do.
@@ -219,8 +221,8 @@ TEST_F(TlsTest, FreshTlsSessionOnDataConnectionIsRefused) {
   EXPECT_EQ(good.completion.code, 226);
 }
 
-TEST_F(TlsTest, AnotherControlConnectionsSessionIsRefused) {
-  start();
+TEST_F(TlsTest, AnotherControlConnectionsSessionIsRefusedWhenReuseIsRequired) {
+  start(require_reuse);
   auto victim = explicit_client();
   ASSERT_TRUE(victim.secure_login());
   auto thief = explicit_client();
@@ -238,14 +240,45 @@ TEST_F(TlsTest, AnotherControlConnectionsSessionIsRefused) {
   EXPECT_EQ(good.completion.code, 226);
 }
 
-TEST_F(TlsTest, SessionReuseCanBeSwitchedOff) {
-  start([](cppftpd::ServerConfig& config) { config.tls.require_session_reuse = false; });
+// The default (as pyftpdlib, for Python's ftplib, which never resumes): a
+// fresh session is accepted...
+TEST_F(TlsTest, FreshSessionIsAcceptedByDefault) {
+  start();
   auto client = explicit_client();
   ASSERT_TRUE(client.secure_login());
-  const auto down = tls_download(client, ctx_.get(), "RETR hello.txt", nullptr);
-  EXPECT_FALSE(down.resumed);
-  EXPECT_EQ(down.data, "hello over TLS");
-  EXPECT_EQ(down.completion.code, 226);
+  for (int i = 0; i < 2; ++i) {
+    const auto down = tls_download(client, ctx_.get(), "RETR hello.txt", nullptr);
+    EXPECT_FALSE(down.resumed);
+    EXPECT_EQ(down.data, "hello over TLS");
+    EXPECT_EQ(down.completion.code, 226);
+  }
+}
+
+// ...until a data connection of the same control connection has resumed: a
+// client that can resume always does, so a fresh session after that is
+// somebody else's (here a thief resuming its own session on the victim's
+// passive port, which comes out as a full handshake).
+TEST_F(TlsTest, FreshSessionIsRefusedOnceTheClientHasResumed) {
+  start();
+  auto victim = explicit_client();
+  ASSERT_TRUE(victim.secure_login());
+  const auto own = victim.session();
+  const auto first = tls_download(victim, ctx_.get(), "RETR hello.txt", own.get());
+  EXPECT_TRUE(first.resumed);
+  EXPECT_EQ(first.completion.code, 226);
+  auto thief = explicit_client();
+  ASSERT_TRUE(thief.secure_login());
+  const auto thief_session = thief.session();
+  const auto stolen = tls_download(victim, ctx_.get(), "RETR hello.txt", thief_session.get());
+  EXPECT_FALSE(stolen.resumed);
+  EXPECT_EQ(stolen.data, "");
+  EXPECT_EQ(stolen.completion.code, 522) << stolen.completion;
+  const auto fresh = tls_download(victim, ctx_.get(), "RETR hello.txt", nullptr);
+  EXPECT_EQ(fresh.completion.code, 522) << fresh.completion;
+  // The victim's own session still works.
+  const auto again = tls_download(victim, ctx_.get(), "RETR hello.txt", own.get());
+  EXPECT_EQ(again.data, "hello over TLS");
+  EXPECT_EQ(again.completion.code, 226);
 }
 
 TEST_F(TlsTest, ControlRequiredRefusesCredentialsInTheClear) {
