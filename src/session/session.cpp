@@ -156,7 +156,17 @@ asio::awaitable<void> Session::serve() {
       }
     }
     if (ec || got.empty()) {
-      close();  // the client closed, or the connection broke
+      // The client closed, or the connection broke. A client that only
+      // half-closed (shutdown(SHUT_WR) after its last command, as
+      // `printf ... | nc -N` does) still reads: the replies it is owed, those
+      // of a transfer still running included, go out before the close. Each
+      // wait is bounded (the transfer's deadlines; check_deadlines() closes a
+      // session whose replies are never read, which ends the flush).
+      if (!ec || ec == asio::error::eof) {
+        if (transfer_) co_await transfer_done_.wait();
+        if (writing_) co_await flush();
+      }
+      close();
       co_return;
     }
     unread_ = got;

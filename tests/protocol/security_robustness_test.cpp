@@ -17,6 +17,31 @@ void abort_on_close(int fd) {
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
 }
 
+// A client that half-closes after its last command (shutdown(SHUT_WR), as
+// `printf 'USER ...' | nc -N` does) still reads: every reply it is owed comes
+// before the server's close, logged in or not. (Before the fix, most of 40
+// runs lost one reply or both: the close on EOF raced the queued writes.)
+TEST(SecurityHalfClose, EveryQueuedReplyIsSentBeforeTheClose) {
+  TestServer server;
+  for (int run = 0; run < 40; ++run) {
+    ControlClient client = server.connect();
+    ASSERT_EQ(client.greeting().code, 220);
+    const bool logged_in = run % 2 == 0;
+    if (logged_in) {
+      ASSERT_TRUE(client.login());
+    }
+    ASSERT_TRUE(client.send_raw(logged_in ? "PWD\r\nNOOP\r\nSYST\r\n" : "NOOP\r\nSYST\r\n"));
+    ASSERT_EQ(::shutdown(client.fd(), SHUT_WR), 0);
+    if (logged_in) {
+      EXPECT_EQ(client.read_reply().code, 257) << "run " << run;
+    }
+    EXPECT_EQ(client.read_reply().code, 200) << "run " << run;
+    EXPECT_EQ(client.read_reply().code, 215) << "run " << run;
+    // Then the server closes: end of stream, no further reply.
+    EXPECT_EQ(client.read_reply().code, 0) << "run " << run;
+  }
+}
+
 TEST(SecuritySlowClients, ManySlowClientsDoNotCostAGoodClient) {
   TestServer server([](cppftpd::ServerConfig& config) {
     config.login_timeout = 3s;
