@@ -167,6 +167,14 @@ asio::awaitable<void> Session::cmd_rest(const Request& request) {
     reply(501, "Invalid REST parameter.");
     co_return;
   }
+  // RFC 3659 5.3 counts the marker in octets of the transfer's byte stream:
+  // in TYPE A that is the converted stream, which no file offset names
+  // without reading the file. Refused, as pyftpdlib and ProFTPD do (REST 0,
+  // which some clients send to probe for REST, is fine).
+  if (ascii_ && *offset != 0) {
+    reply(501, "Resuming transfers not allowed in ASCII mode.");
+    co_return;
+  }
   rest_offset_ = *offset;
   reply(350,
         fmt::format("Restarting at {}. Send STORE or RETRIEVE to initiate transfer.", *offset));

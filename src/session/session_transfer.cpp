@@ -230,6 +230,18 @@ asio::awaitable<void> Session::cmd_abor(const Request&) {
 
 asio::awaitable<void> Session::cmd_retr(const Request& request) {
   if (!data_connection_prepared()) co_return;
+  // RFC 3659 5.3: a restart marker out of range is reported on the transfer
+  // command, which is then rejected (RFC 1123 4.1.3.4: 554), not answered
+  // with an empty transfer the client would take for success.
+  if (rest_for_command_ != 0) {
+    const auto info = tree_->stat(request.path);
+    if (info && info->type == FileType::regular && rest_for_command_ > info->size) {
+      data_.cancel();
+      reply(554,
+            fmt::format("REST position ({}) > file size ({}).", rest_for_command_, info->size));
+      co_return;
+    }
+  }
   auto reader = tree_->open_read(request.path, rest_for_command_);
   if (!reader) {
     data_.cancel();
@@ -247,6 +259,14 @@ asio::awaitable<void> Session::cmd_retr(const Request& request) {
 }
 
 asio::awaitable<void> Session::store(const Request& request, WriteMode mode) {
+  // RFC 3659 5.3: "If APPE (append) is permitted, it MUST act identically to
+  // STOR when a restart marker has been set": it is not permitted then (as
+  // pyftpdlib), and the client uses REST + STOR.
+  if (mode == WriteMode::append && rest_for_command_ != 0) {
+    data_.cancel();
+    reply(450, "Can't APPE while REST request is pending.");
+    co_return;
+  }
   if (!data_connection_prepared()) co_return;
   const std::uint64_t offset = mode == WriteMode::truncate ? rest_for_command_ : 0;
   auto writer = tree_->open_write(request.path, mode, offset);
@@ -279,6 +299,12 @@ asio::awaitable<void> Session::cmd_stou(const Request& request) {
   // the resolved (confined) directory.
   if (request.argument.find('\0') != std::string::npos) {
     reply(501, "Invalid path.");
+    co_return;
+  }
+  // A new file has nothing to restart from.
+  if (rest_for_command_ != 0) {
+    data_.cancel();
+    reply(450, "Can't STOU while REST request is pending.");
     co_return;
   }
   const VirtualPath wanted =

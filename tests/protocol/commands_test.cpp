@@ -14,11 +14,10 @@ using CommandsTest = FtpTest;
 // Every verb of the command table (RFC 959 4.1, RFC 775, RFC 2389, RFC 2428,
 // RFC 3659, draft-somers-ftp-mfxx).
 const std::set<std::string> kVerbs = {
-    "ABOR", "ACCT", "ALLO", "APPE", "CDUP", "CWD",  "DELE", "EPRT", "EPSV", "FEAT",
-    "HELP", "LIST", "MDTM", "MFMT", "MKD",  "MLSD", "MLST", "MODE", "NLST", "NOOP",
-    "OPTS", "PASS", "PASV", "PORT", "PWD",  "QUIT", "REIN", "REST", "RETR", "RMD",
-    "RNFR", "RNTO", "SITE", "SIZE", "STAT", "STOR", "STOU", "STRU", "SYST", "TYPE",
-    "USER", "XCUP", "XCWD", "XMKD", "XPWD", "XRMD", "XSTA"};
+    "ABOR", "ACCT", "ALLO", "APPE", "CDUP", "CWD",  "DELE", "EPRT", "EPSV", "FEAT", "HELP", "LIST",
+    "MDTM", "MFMT", "MKD",  "MLSD", "MLST", "MODE", "NLST", "NOOP", "OPTS", "PASS", "PASV", "PORT",
+    "PWD",  "QUIT", "REIN", "REST", "RETR", "RMD",  "RNFR", "RNTO", "SITE", "SIZE", "STAT", "STOR",
+    "STOU", "STRU", "SYST", "TYPE", "USER", "XCUP", "XCWD", "XMKD", "XPWD", "XRMD", "XSTA"};
 
 std::set<std::string> words_of(const std::vector<std::string>& lines) {
   std::set<std::string> words;
@@ -66,9 +65,9 @@ TEST_F(CommandsTest, ArgumentToNoArgumentCommandIs501) {
 
 TEST_F(CommandsTest, MissingArgumentIs501) {
   ControlClient client = user_session();
-  for (const char* line : {"RETR", "STOR", "APPE", "DELE", "MKD", "RMD", "RNFR", "RNTO", "SIZE",
-                           "MDTM", "MFMT", "TYPE", "STRU", "MODE", "REST", "ALLO", "PORT",
-                           "EPRT", "SITE", "OPTS", "ACCT", "XMKD", "XRMD"}) {
+  for (const char* line : {"RETR", "STOR", "APPE", "DELE", "MKD",  "RMD",  "RNFR", "RNTO",
+                           "SIZE", "MDTM", "MFMT", "TYPE", "STRU", "MODE", "REST", "ALLO",
+                           "PORT", "EPRT", "SITE", "OPTS", "ACCT", "XMKD", "XRMD"}) {
     const Reply reply = client.cmd(line);
     EXPECT_EQ(reply.code, 501) << line << ": " << reply;
   }
@@ -106,6 +105,8 @@ TEST_F(CommandsTest, StruAndMode) {
 TEST_F(CommandsTest, AlloAndRest) {
   ControlClient client = user_session();
   EXPECT_EQ(client.cmd("ALLO 1000").code, 202);
+  EXPECT_EQ(client.cmd("REST 100").code, 501);  // TYPE A, the default: see RestInAsciiModeIsRefused
+  EXPECT_EQ(client.cmd("TYPE I").code, 200);
   const Reply rest = client.cmd("REST 100");
   EXPECT_EQ(rest.code, 350) << rest;  // RFC 3659 5.3
   EXPECT_EQ(client.cmd("REST abc").code, 501);
@@ -141,13 +142,12 @@ TEST_F(CommandsTest, FeatListsTheExtensions) {
     EXPECT_NE(line[1], ' ') << line;
     features.insert(line.substr(1));
   }
-  for (const char* expected : {"EPRT", "EPSV", "MDTM", "MFMT", "REST STREAM", "SIZE", "TVFS",
-                               "UTF8"}) {
+  for (const char* expected :
+       {"EPRT", "EPSV", "MDTM", "MFMT", "REST STREAM", "SIZE", "TVFS", "UTF8"}) {
     EXPECT_EQ(features.count(expected), 1U) << "FEAT lacks " << expected << ": " << feat;
   }
-  EXPECT_EQ(features.count(
-                "MLST type*;size*;modify*;perm*;unique*;unix.mode*;unix.uid*;unix.gid*;"),
-            1U)
+  EXPECT_EQ(
+      features.count("MLST type*;size*;modify*;perm*;unique*;unix.mode*;unix.uid*;unix.gid*;"), 1U)
       << feat;
 }
 
@@ -156,9 +156,8 @@ TEST_F(CommandsTest, FeatAdvertisesOnlyWhatWorks) {
   const Reply feat = client.cmd("FEAT");
   ASSERT_EQ(feat.code, 211);
   for (const auto& line : feat.body()) {
-    const std::string feature = line.substr(1, line.find(' ', 1) == std::string::npos
-                                                   ? std::string::npos
-                                                   : line.find(' ', 1) - 1);
+    const std::string feature = line.substr(
+        1, line.find(' ', 1) == std::string::npos ? std::string::npos : line.find(' ', 1) - 1);
     if (feature == "TVFS") continue;  // a property of paths, not a command
     if (feature == "UTF8") {
       EXPECT_EQ(client.cmd("OPTS UTF8 ON").code, 200);
@@ -216,8 +215,8 @@ TEST_F(CommandsTest, OptsMlstChangesTheFeatLine) {
   EXPECT_EQ(opts.code, 200) << opts;
   // RFC 3659 7.9.1: the reply names the facts now on.
   EXPECT_EQ(opts.text(), "MLST OPTS type;size;");
-  EXPECT_TRUE(
-      client.cmd("FEAT").contains(" MLST type*;size*;modify;perm;unique;unix.mode;unix.uid;unix.gid;\r\n"));
+  EXPECT_TRUE(client.cmd("FEAT").contains(
+      " MLST type*;size*;modify;perm;unique;unix.mode;unix.uid;unix.gid;\r\n"));
   // Unknown facts are ignored, case does not matter.
   EXPECT_EQ(client.cmd("OPTS MLST Modify;bogus;").text(), "MLST OPTS modify;");
   // No fact at all: nothing after "MLST OPTS".

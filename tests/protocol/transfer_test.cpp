@@ -126,14 +126,69 @@ TEST_F(TransferTest, RestIsClearedByAnUnrelatedCommand) {
   EXPECT_EQ(download(client, "RETR digits.txt").data, "0123456789");
 }
 
-TEST_F(TransferTest, RestPastTheEndSendsNothing) {
+// RFC 3659 5.3: a marker out of range rejects the transfer command (554);
+// one at the very end is a valid, empty transfer.
+TEST_F(TransferTest, RestPastTheEndRejectsTheRetrAndAtTheEndSendsNothing) {
   write_file(path("digits.txt"), "0123456789");
   ControlClient client = user_session();
   EXPECT_EQ(client.cmd("TYPE I").code, 200);
+  Fd data = client.open_pasv();
+  ASSERT_TRUE(data);
   EXPECT_EQ(client.cmd("REST 100").code, 350);
+  const Reply refused = client.cmd("RETR digits.txt");
+  EXPECT_EQ(refused.code, 554) << refused;
+  EXPECT_NE(refused.text().find("REST position (100) > file size (10)"), std::string::npos)
+      << refused;
+  EXPECT_EQ(client.cmd("REST 10").code, 350);
   const Transfer t = download(client, "RETR digits.txt");
   EXPECT_EQ(t.completion.code, 226) << t;
   EXPECT_EQ(t.data, "");
+}
+
+// In TYPE A the marker would count converted octets (RFC 3659 5.3), which no
+// file offset names: refused as pyftpdlib and ProFTPD do; REST 0 (a probe
+// some clients send) is fine, and TYPE I allows it again.
+TEST_F(TransferTest, RestInAsciiModeIsRefused) {
+  write_file(path("lines.txt"), "line1\nline2\nline3\n");
+  ControlClient client = user_session();
+  EXPECT_EQ(client.cmd("TYPE A").code, 200);
+  const Reply refused = client.cmd("REST 14");
+  EXPECT_EQ(refused.code, 501) << refused;
+  EXPECT_EQ(refused.text(), "Resuming transfers not allowed in ASCII mode.");
+  EXPECT_EQ(client.cmd("REST 0").code, 350);
+  // Nothing is pending: the whole file comes, converted.
+  const Transfer whole = download(client, "RETR lines.txt");
+  EXPECT_EQ(whole.data, "line1\r\nline2\r\nline3\r\n");
+  EXPECT_EQ(client.cmd("TYPE I").code, 200);
+  EXPECT_EQ(client.cmd("REST 12").code, 350);
+  const Transfer tail = download(client, "RETR lines.txt");
+  EXPECT_EQ(tail.data, "line3\n");
+}
+
+// RFC 3659 5.3: APPE after REST MUST act as STOR or not be permitted; it is
+// not (450, as pyftpdlib), and the file is left alone. STOU likewise.
+TEST_F(TransferTest, AppeAndStouAfterRestAreRefused) {
+  write_file(path("digits.txt"), "0123456789");
+  ControlClient client = user_session();
+  EXPECT_EQ(client.cmd("TYPE I").code, 200);
+  Fd data = client.open_pasv();
+  ASSERT_TRUE(data);
+  EXPECT_EQ(client.cmd("REST 2").code, 350);
+  const Reply appe = client.cmd("APPE digits.txt");
+  EXPECT_EQ(appe.code, 450) << appe;
+  EXPECT_EQ(client.cmd("REST 2").code, 350);
+  const Reply stou = client.cmd("STOU");
+  EXPECT_EQ(stou.code, 450) << stou;
+  EXPECT_EQ(read_file(path("digits.txt")), "0123456789");
+  EXPECT_FALSE(std::filesystem::exists(path("ftpd")));
+  // The REST was used up: a plain APPE appends.
+  Fd again = client.open_pasv();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(client.cmd("APPE digits.txt").code, 150);
+  ASSERT_TRUE(send_all(again.get(), "Q"));
+  again.reset();
+  EXPECT_EQ(client.read_reply().code, 226);
+  EXPECT_EQ(read_file(path("digits.txt")), "0123456789Q");
 }
 
 TEST_F(TransferTest, RestStorWritesAtTheOffset) {
@@ -199,8 +254,8 @@ TEST_F(TransferTest, StouWithANameKeepsExistingFiles) {
 TEST_F(TransferTest, TransferWithoutDataConnectionIs425) {
   write_file(path("file.txt"), "x");
   ControlClient client = user_session();
-  for (const char* line : {"RETR file.txt", "STOR up.txt", "APPE file.txt", "STOU", "LIST",
-                           "NLST", "MLSD"}) {
+  for (const char* line :
+       {"RETR file.txt", "STOR up.txt", "APPE file.txt", "STOU", "LIST", "NLST", "MLSD"}) {
     const Reply reply = client.cmd(line);
     EXPECT_EQ(reply.code, 425) << line << ": " << reply;
   }
@@ -276,7 +331,10 @@ TEST_F(TransferTest, AborWithFtplibUrgentTelnetBytes) {
   // ABOR, the whole line sent with MSG_OOB (RFC 959 4.1.3, RFC 854).
   ControlClient client = user_session();
   Fd data = start_stalled_retr(client);
-  ASSERT_TRUE(client.send_raw("\xff\xf4\xff\xf2" "ABOR\r\n", MSG_OOB));
+  ASSERT_TRUE(
+      client.send_raw("\xff\xf4\xff\xf2"
+                      "ABOR\r\n",
+                      MSG_OOB));
   const Reply aborted = client.read_reply();
   EXPECT_EQ(aborted.code, 426) << aborted;
   const Reply abor = client.read_reply();
