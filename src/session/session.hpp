@@ -108,6 +108,7 @@ class Session : public std::enable_shared_from_this<Session> {
     VirtualPath directory;                     // where the entries are
     std::unique_ptr<DirectoryReader> entries;  // null once all were read
     std::string glob;                          // "LIST *.txt": only matching names
+    std::string name_prefix;                   // "NLST sub/*.txt": "sub/" before each name
     std::time_t now = 0;                       // LIST's six-month rule
     std::size_t count = 0;                     // entries formatted so far
     std::string pending;                       // formatted, not yet sent
@@ -197,8 +198,11 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> send_listing(const Request& request, ListingStream::Format format);
   /// The listing of `path` (a directory, a file, or "dir/*.txt"), with its
   /// first chunk formatted; on the blocking pool (so are the next two).
+  /// `written` is the path as the client wrote it: NLST of a file or a
+  /// pattern names each entry with its directory part.
   Result<std::unique_ptr<ListingStream>> open_listing(const VirtualPath& path,
-                                                      ListingStream::Format format);
+                                                      ListingStream::Format format,
+                                                      std::string_view written = {});
   /// Formats entries into `listing.pending` until it holds a chunk's worth
   /// or the directory is read; at most `max_entries` in all (more:
   /// value_too_large).

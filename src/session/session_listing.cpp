@@ -44,9 +44,18 @@ asio::awaitable<T> off_the_loop(asio::thread_pool& pool, Work work) {
 
 }  // namespace
 
-Result<std::unique_ptr<Session::ListingStream>> Session::open_listing(
-    const VirtualPath& path, ListingStream::Format format) {
+Result<std::unique_ptr<Session::ListingStream>> Session::open_listing(const VirtualPath& path,
+                                                                      ListingStream::Format format,
+                                                                      std::string_view written) {
   auto listing = std::make_unique<ListingStream>();
+  // RFC 959 4.1.3: NLST gives "valid pathname strings" that a program can
+  // use as they are ("multiple get"): of a file or a pattern with a
+  // directory part ("sub/*.txt"), "sub/a.txt", as ls(1) prints them; the
+  // entries of a directory ("NLST sub") are bare names, as with ls.
+  if (format == ListingStream::Format::nlst) {
+    const std::size_t slash = written.rfind('/');
+    if (slash != std::string_view::npos) listing->name_prefix = written.substr(0, slash + 1);
+  }
   listing->format = format;
   listing->now = std::time(nullptr);
   listing->directory = path;
@@ -58,7 +67,7 @@ Result<std::unique_ptr<Session::ListingStream>> Session::open_listing(
     single.name = std::string(path.filename());
     listing->pending =
         format == ListingStream::Format::nlst
-            ? protocol::format_nlst_line(single.name)
+            ? protocol::format_nlst_line(listing->name_prefix + single.name)
             : protocol::format_list_line(single, listing->now, config_.use_localtime);
     return listing;
   }
@@ -68,6 +77,8 @@ Result<std::unique_ptr<Session::ListingStream>> Session::open_listing(
     if (path.is_root() || !protocol::has_glob(path.filename())) return info.error();
     listing->glob = std::string(path.filename());
     listing->directory = path.parent();
+  } else {
+    listing->name_prefix.clear();  // a directory's own entries
   }
   if (info && format == ListingStream::Format::mlsd && (mlst_facts_ & protocol::kFactType) != 0) {
     // RFC 3659 7.5.1.2: a "type=cdir" entry names the listed directory, and
@@ -98,7 +109,9 @@ Status Session::fill_listing(ListingStream& listing, std::size_t max_entries) co
       if (++listing.count > max_entries) return std::make_error_code(std::errc::value_too_large);
       switch (listing.format) {
         case ListingStream::Format::nlst:
-          listing.pending += protocol::format_nlst_line(entry.name);
+          listing.pending += listing.name_prefix.empty()
+                                 ? protocol::format_nlst_line(entry.name)
+                                 : protocol::format_nlst_line(listing.name_prefix + entry.name);
           break;
         case ListingStream::Format::list:
           listing.pending += protocol::format_list_line(entry, listing.now, config_.use_localtime);
@@ -172,7 +185,12 @@ std::string Session::mlsx_perm(const FileInfo& info, const VirtualPath& path) co
 
 asio::awaitable<void> Session::send_listing(const Request& request, ListingStream::Format format) {
   if (!data_connection_prepared()) co_return;
-  auto open = [this, &request, format] { return open_listing(request.path, format); };
+  const std::string written = request.spec.path == PathArg::listing
+                                  ? protocol::parse_list_arguments(request.argument).path
+                                  : std::string();
+  auto open = [this, &request, format, &written] {
+    return open_listing(request.path, format, written);
+  };
   auto listing = co_await off_the_loop<Result<std::unique_ptr<ListingStream>>>(
       services_.blocking_pool, std::move(open));
   if (closed_) co_return;

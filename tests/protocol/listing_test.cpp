@@ -190,6 +190,37 @@ TEST_F(ListingTest, NlstGivesBareNames) {
   EXPECT_EQ(download(client, "NLST missing").preliminary.code, 550);
 }
 
+// RFC 959 4.1.3: NLST names are "valid pathname strings" a program uses as
+// they are (a multiple get): of a file or a pattern with a directory part,
+// each name keeps that part, as ls(1) prints them; a directory's entries are
+// bare names. (tnftp's "mget dir/*.txt" sent RETR of the bare name: 550.)
+TEST_F(ListingTest, NlstOfAPatternOrFileKeepsItsDirectoryPart) {
+  write_file(path("dir/second.txt"), "2");
+  write_file(path("dir/other.bin"), "b");
+  ControlClient client = user_session();
+  const auto sorted = [](std::vector<std::string> names) {
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  EXPECT_EQ(sorted(split_lines(download(client, "NLST dir/*.txt").data)),
+            (std::vector<std::string>{"dir/inner.txt", "dir/second.txt"}));
+  EXPECT_EQ(sorted(split_lines(download(client, "NLST /dir/*.txt").data)),
+            (std::vector<std::string>{"/dir/inner.txt", "/dir/second.txt"}));
+  EXPECT_EQ(split_lines(download(client, "NLST dir/inner.txt").data),
+            (std::vector<std::string>{"dir/inner.txt"}));
+  EXPECT_EQ(sorted(split_lines(download(client, "NLST dir/").data)),
+            (std::vector<std::string>{"inner.txt", "other.bin", "second.txt"}));
+  EXPECT_EQ(split_lines(download(client, "NLST a.txt").data), (std::vector<std::string>{"a.txt"}));
+  // Each name works as it is: RETR of it, and SIZE, find the file.
+  EXPECT_EQ(client.cmd("SIZE dir/second.txt").code, 213);
+  // From inside the directory, the bare pattern gives bare names.
+  EXPECT_EQ(client.cmd("CWD dir").code, 250);
+  EXPECT_EQ(sorted(split_lines(download(client, "NLST *.txt").data)),
+            (std::vector<std::string>{"inner.txt", "second.txt"}));
+  EXPECT_EQ(sorted(split_lines(download(client, "NLST ../dir/*.bin").data)),
+            (std::vector<std::string>{"../dir/other.bin"}));
+}
+
 TEST_F(ListingTest, MlsdFacts) {
   ControlClient client = user_session();
   const Transfer t = download(client, "MLSD");
@@ -368,12 +399,14 @@ TEST_F(ListingTest, BigDirectoriesAreStreamedWholeAndSorted) {
     EXPECT_EQ(entries[i + 1].facts.at("size"), "1");
   }
 
-  // A glob filters every batch: the names ending in 7.
+  // A glob filters every batch: the names ending in 7 (with the pattern's
+  // directory part, see NlstOfAPatternOrFileKeepsItsDirectoryPart).
   const Transfer globbed = download(client, "NLST big/*7");
   EXPECT_EQ(globbed.completion.code, 226);
   std::vector<std::string> sevens;
-  std::copy_if(expected.begin(), expected.end(), std::back_inserter(sevens),
-               [](const std::string& name) { return name.back() == '7'; });
+  for (const std::string& name : expected) {
+    if (name.back() == '7') sevens.push_back("big/" + name);
+  }
   ASSERT_EQ(sevens.size(), static_cast<std::size_t>(kCount / 10));
   EXPECT_EQ(split_lines(globbed.data), sevens);
   EXPECT_EQ(client.cmd("NOOP").code, 200);
