@@ -199,7 +199,12 @@ asio::awaitable<void> Session::cmd_mfmt(const Request& request) {
     reply_error(error);
     co_return;
   }
-  reply(213, fmt::format("Modify={}; {}", protocol::format_time_val(*mtime), path.str()));
+  // mfxx 3.1: the time-val "MUST be the modified last modification time of
+  // the object", which the file system may have clamped: read back. The
+  // pathname as the client wrote it, as in the draft's example (3.4).
+  const auto stored = tree_->stat(path);
+  const std::time_t now_set = stored ? stored->mtime : *mtime;
+  reply(213, fmt::format("Modify={}; {}", protocol::format_time_val(now_set), path_text));
 }
 
 asio::awaitable<void> Session::cmd_site(const Request& request) {

@@ -167,11 +167,18 @@ TEST_F(NavigationTest, MdtmAndMfmt) {
   // draft-somers-ftp-mfxx 3: "213 Modify=<time-val>; <path>".
   const Reply mfmt = client.cmd("MFMT 20200102030405 file.txt");
   EXPECT_EQ(mfmt.code, 213) << mfmt;
-  EXPECT_EQ(mfmt.text(), "Modify=20200102030405; /file.txt");
+  EXPECT_EQ(mfmt.text(), "Modify=20200102030405; file.txt");  // the path as written (mfxx 3.4)
   EXPECT_EQ(client.cmd("MDTM file.txt").text(), "20200102030405");
   struct stat st {};
   ASSERT_EQ(::stat(path("file.txt").c_str(), &st), 0);
   EXPECT_EQ(st.st_mtime, 1577934245);  // 2020-01-02T03:04:05Z
+
+  // mfxx 3.1: the reply's time-val is the one stored, which the file system
+  // may clamp (ext4 stops in 2446): it is what MDTM reads back.
+  const Reply far = client.cmd("MFMT 99991231235959 file.txt");
+  EXPECT_EQ(far.code, 213) << far;
+  const Reply far_mdtm = client.cmd("MDTM file.txt");
+  EXPECT_EQ(far.text(), "Modify=" + far_mdtm.text() + "; file.txt") << far_mdtm;
 
   EXPECT_EQ(client.cmd("MFMT 2020 file.txt").code, 501);
   EXPECT_EQ(client.cmd("MFMT 20201345000000 file.txt").code, 501);
