@@ -230,12 +230,12 @@ asio::awaitable<void> Session::dispatch(const std::string& line) {
   rename_source_ = std::exchange(rename_from_, std::nullopt);
   if ((spec->flags & kKeepsRest) == 0) rest_for_command_ = std::exchange(rest_offset_, 0);
 
-  Request request{*spec, std::move(command.argument), cwd_, false, false};
+  Request request{*spec, std::move(command.argument), cwd_, false, false, {}};
   if (spec->path != PathArg::none) {
     std::string_view path_text = request.argument;
     std::string list_path;
     if (spec->path == PathArg::listing) {
-      auto parsed = protocol::parse_list_arguments(request.argument);
+      auto parsed = list_arguments(request.argument);
       request.list_all = parsed.all;
       list_path = std::move(parsed.path);
       path_text = list_path;
@@ -246,6 +246,7 @@ asio::awaitable<void> Session::dispatch(const std::string& line) {
       co_return;
     }
     request.path_given = !path_text.empty();
+    request.written.assign(path_text);
     request.path = request.path_given ? resolve(path_text) : cwd_;
     if (spec->perm != 0 && !allowed(spec->perm, request.path)) {
       reply(550, "Not enough privileges.");

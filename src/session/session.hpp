@@ -195,6 +195,9 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> write_control(std::string_view data, std::error_code& ec);
 
   // --- listings (session_listing.cpp) ---
+  /// LIST/NLST/STAT's argument: ls options, then a path; a leading "-word"
+  /// that names an entry is the path.
+  protocol::ListArguments list_arguments(std::string_view argument) const;
   asio::awaitable<void> send_listing(const Request& request, ListingStream::Format format);
   /// The listing of `path` (a directory, a file, or "dir/*.txt"), with its
   /// first chunk formatted; on the blocking pool (so are the next two).

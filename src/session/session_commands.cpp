@@ -11,8 +11,8 @@
 #include "protocol/listing.hpp"
 #include "protocol/reply.hpp"
 
-#include <charconv>
 #include <spdlog/spdlog.h>
+#include <charconv>
 
 namespace cppftpd {
 
@@ -49,7 +49,7 @@ asio::awaitable<void> Session::cmd_cdup(const Request& request) {
     reply(550, "Not enough privileges.");
     co_return;
   }
-  Request cwd_request{request.spec, "..", target, true, false};
+  Request cwd_request{request.spec, "..", target, true, false, ".."};
   co_await cmd_cwd(cwd_request);
 }
 
@@ -252,7 +252,8 @@ asio::awaitable<void> Session::site_help(const Request&, std::string_view argume
   }
   std::vector<std::string> body;
   for (const auto& row : site_command_table()) body.emplace_back(row.name);
-  reply_lines(214, "The following SITE commands are recognized:", body, "Help SITE command successful.");
+  reply_lines(214, "The following SITE commands are recognized:", body,
+              "Help SITE command successful.");
 }
 
 asio::awaitable<void> Session::cmd_syst(const Request&) {
@@ -275,12 +276,14 @@ asio::awaitable<void> Session::cmd_help(const Request& request) {
     }
     co_return;
   }
-  reply_lines(214, "The following commands are recognized:", help_lines(), "Help command successful.");
+  reply_lines(214, "The following commands are recognized:", help_lines(),
+              "Help command successful.");
 }
 
 asio::awaitable<void> Session::cmd_feat(const Request&) {
   // RFC 2389 3.2: "211-" first line, one feature per line after a space, "211 End".
-  reply_lines(211, "Features supported:", feature_lines(mlst_facts_, services_.tls != nullptr), "End");
+  reply_lines(211, "Features supported:", feature_lines(mlst_facts_, services_.tls != nullptr),
+              "End");
   co_return;
 }
 

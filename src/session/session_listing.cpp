@@ -44,6 +44,16 @@ asio::awaitable<T> off_the_loop(asio::thread_pool& pool, Work work) {
 
 }  // namespace
 
+protocol::ListArguments Session::list_arguments(std::string_view argument) const {
+  auto parsed = protocol::parse_list_arguments(argument);
+  // "LIST -dir" with an entry named "-dir" here: a path, not ls options.
+  if (parsed.path.size() != argument.size() && argument.find('\0') == std::string_view::npos &&
+      argument.size() <= limits::kMaxPathLength && tree_ && tree_->lstat(resolve(argument))) {
+    parsed = {false, std::string(argument)};
+  }
+  return parsed;
+}
+
 Result<std::unique_ptr<Session::ListingStream>> Session::open_listing(const VirtualPath& path,
                                                                       ListingStream::Format format,
                                                                       std::string_view written) {
@@ -185,11 +195,8 @@ std::string Session::mlsx_perm(const FileInfo& info, const VirtualPath& path) co
 
 asio::awaitable<void> Session::send_listing(const Request& request, ListingStream::Format format) {
   if (!data_connection_prepared()) co_return;
-  const std::string written = request.spec.path == PathArg::listing
-                                  ? protocol::parse_list_arguments(request.argument).path
-                                  : std::string();
-  auto open = [this, &request, format, &written] {
-    return open_listing(request.path, format, written);
+  auto open = [this, &request, format] {
+    return open_listing(request.path, format, request.written);
   };
   auto listing = co_await off_the_loop<Result<std::unique_ptr<ListingStream>>>(
       services_.blocking_pool, std::move(open));
@@ -270,7 +277,7 @@ asio::awaitable<void> Session::cmd_stat(const Request& request) {
     co_return;
   }
   // STAT <path>: the LIST output, on the control connection (213).
-  auto parsed = protocol::parse_list_arguments(request.argument);
+  auto parsed = list_arguments(request.argument);
   if (parsed.path.find('\0') != std::string::npos) {
     reply(501, "Invalid path.");
     co_return;
@@ -280,7 +287,8 @@ asio::awaitable<void> Session::cmd_stat(const Request& request) {
     reply(550, "Not enough privileges.");
     co_return;
   }
-  Request listing_request{request.spec, request.argument, path, !parsed.path.empty(), parsed.all};
+  Request listing_request{request.spec,         request.argument, path,
+                          !parsed.path.empty(), parsed.all,       parsed.path};
   auto collect = [this, &listing_request] { return collect_listing(listing_request); };
   auto listing =
       co_await off_the_loop<Result<std::string>>(services_.blocking_pool, std::move(collect));

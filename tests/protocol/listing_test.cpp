@@ -130,6 +130,28 @@ TEST_F(ListingTest, ListDashLaIsOptionsNotAPath) {
   EXPECT_EQ(sub_entries.count("inner.txt"), 1U) << sub.data;
 }
 
+// A leading "-word" is taken as ls options only when nothing of that name
+// is there: "LIST -dir" lists the directory "-dir".
+TEST_F(ListingTest, DashNamesThatExistArePathsNotOptions) {
+  std::filesystem::create_directory(path("-dir"));
+  write_file(path("-dir/s.txt"), "s");
+  ControlClient client = user_session();
+  const auto dashed = parse_listing(download(client, "LIST -dir").data);
+  EXPECT_EQ(dashed.size(), 1U);
+  EXPECT_EQ(dashed.count("s.txt"), 1U);
+  EXPECT_EQ(split_lines(download(client, "NLST -dir").data), (std::vector<std::string>{"s.txt"}));
+  // Options still are options where no such entry exists.
+  const auto options = parse_listing(download(client, "LIST -la").data);
+  EXPECT_EQ(options.count("-dir"), 1U);
+  EXPECT_EQ(options.count(".hidden"), 1U);
+  const Reply stat = client.cmd("STAT -dir");
+  EXPECT_EQ(stat.code, 213) << stat;
+  EXPECT_TRUE(stat.contains("s.txt")) << stat;
+  // After options, such a name is an option as for ls(1): "./-dir" names it.
+  const auto explicit_path = parse_listing(download(client, "LIST -l ./-dir").data);
+  EXPECT_EQ(explicit_path.count("s.txt"), 1U);
+}
+
 TEST_F(ListingTest, ListOfAFileIsOneLine) {
   ControlClient client = user_session();
   const Transfer t = download(client, "LIST b.txt");
