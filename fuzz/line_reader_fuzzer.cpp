@@ -43,7 +43,8 @@ void feed(LineReader& reader, std::string_view chunk, Events& events) {
 bool is_letter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 // Reference: skip spaces; a verb of 1-4 letters ends the line or is followed by
-// one space, after which everything is the argument.
+// one space, after which everything is the argument, each <CR><NUL> in it
+// read as <CR> (RFC 2640 3.1).
 CommandLine reference_split(std::string_view line) {
   std::size_t pos = line.find_first_not_of(' ');
   if (pos == std::string_view::npos) return {};
@@ -56,7 +57,10 @@ CommandLine reference_split(std::string_view line) {
     const char c = line[i];
     command.verb.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
   }
-  if (end < line.size()) command.argument = std::string(line.substr(end + 1));
+  for (std::size_t i = end + 1; i < line.size(); ++i) {
+    command.argument.push_back(line[i]);
+    if (line[i] == '\r' && i + 1 < line.size() && line[i + 1] == '\0') ++i;
+  }
   return command;
 }
 

@@ -96,7 +96,17 @@ CommandLine split_command(std::string_view line) {
   command.verb.reserve(verb_length);
   for (const char c : line.substr(verb_start, verb_length))
     command.verb.push_back(to_upper_ascii(c));
-  if (pos < line.size()) command.argument.assign(line.substr(pos + 1));
+  if (pos < line.size()) {
+    // RFC 2640 3.1: a <CR> in a pathname travels as <CR><NUL>, and "on
+    // receipt of a pathname containing a <CR><NUL> sequence the <NUL>
+    // character MUST be stripped away". No other argument holds the pair.
+    const std::string_view argument = line.substr(pos + 1);
+    command.argument.reserve(argument.size());
+    for (std::size_t i = 0; i < argument.size(); ++i) {
+      command.argument.push_back(argument[i]);
+      if (argument[i] == '\r' && i + 1 < argument.size() && argument[i + 1] == '\0') ++i;
+    }
+  }
   return command;
 }
 

@@ -54,7 +54,7 @@ struct CommandLine {
 /// Splits "verb[ argument]". The verb is 1-4 ASCII letters (case-insensitive,
 /// returned upper-cased); anything else yields an empty verb. Leading spaces
 /// before the verb are skipped. The argument keeps inner and trailing spaces
-/// (file names may have them).
+/// (file names may have them); a <CR><NUL> in it is a <CR> (RFC 2640 3.1).
 CommandLine split_command(std::string_view line);
 
 /// `text` with ASCII letters upper-cased (verbs, TYPE/MODE/STRU/OPTS words;

@@ -104,6 +104,22 @@ TEST_F(NavigationTest, QuotesInDirectoryNamesAreDoubled) {
   EXPECT_EQ(pwd.text(), "\"/a\"\"b\" is the current directory.");
 }
 
+// RFC 2640 3.1: a <CR> in a pathname comes as <CR><NUL>, whose NUL "MUST be
+// stripped away"; a bare NUL is still refused.
+TEST_F(NavigationTest, CrNulInAPathnameIsACr) {
+  using namespace std::string_literals;
+  ControlClient client = user_session();
+  ASSERT_TRUE(client.send_raw("MKD cr\r\0name\r\n"s));
+  const Reply mkd = client.read_reply();
+  EXPECT_EQ(mkd.code, 257) << mkd;
+  EXPECT_TRUE(std::filesystem::is_directory(path("cr\rname")));
+  ASSERT_TRUE(client.send_raw("RMD cr\r\0name\r\n"s));
+  EXPECT_EQ(client.read_reply().code, 250);
+  EXPECT_FALSE(std::filesystem::exists(path("cr\rname")));
+  ASSERT_TRUE(client.send_raw("MKD nul\0name\r\n"s));
+  EXPECT_EQ(client.read_reply().code, 501);
+}
+
 TEST_F(NavigationTest, Dele) {
   ControlClient client = user_session();
   EXPECT_EQ(client.cmd("DELE file.txt").code, 250);
@@ -221,10 +237,10 @@ TEST_F(NavigationTest, AnonymousIsReadOnly) {
   EXPECT_EQ(client.cmd("CWD sub").code, 250);
   EXPECT_EQ(client.cmd("SIZE inner.txt").code, 213);
   EXPECT_EQ(client.cmd("CDUP").code, 250);
-  for (const char* line : {"MKD newdir", "XMKD newdir", "RMD sub/deeper", "DELE file.txt",
-                           "RNFR file.txt", "SITE CHMOD 600 file.txt",
-                           "MFMT 20200102030405 file.txt", "STOR upload.txt", "APPE file.txt",
-                           "STOU"}) {
+  for (const char* line :
+       {"MKD newdir", "XMKD newdir", "RMD sub/deeper", "DELE file.txt", "RNFR file.txt",
+        "SITE CHMOD 600 file.txt", "MFMT 20200102030405 file.txt", "STOR upload.txt",
+        "APPE file.txt", "STOU"}) {
     const Reply reply = client.cmd(line);
     EXPECT_EQ(reply.code, 550) << line << ": " << reply;
   }

@@ -390,6 +390,17 @@ TEST(SplitCommand, ArgumentIsVerbatimAfterFirstSpace) {
   EXPECT_EQ(split_command("STOR a\tb\rc\xff").argument, "a\tb\rc\xff");
 }
 
+// RFC 2640 3.1: the NUL of a <CR><NUL> is stripped; a lone NUL or CR stays
+// (the session refuses a NUL in a path with 501).
+TEST(SplitCommand, CrNulInTheArgumentIsACr) {
+  using namespace std::string_literals;
+  EXPECT_EQ(split_command("MKD cr\r\0name"s).argument, "cr\rname");
+  EXPECT_EQ(split_command("RNTO a\r\0\r\0b\r\0"s).argument, "a\r\rb\r");
+  EXPECT_EQ(split_command("MKD a\0b"s).argument, "a\0b"s);
+  EXPECT_EQ(split_command("MKD a\rb"s).argument, "a\rb");
+  EXPECT_EQ(split_command("MKD a\0\r"s).argument, "a\0\r"s);
+}
+
 TEST(SplitCommand, NoArgument) {
   EXPECT_EQ(split_command("NOOP").verb, "NOOP");
   EXPECT_EQ(split_command("NOOP").argument, "");
