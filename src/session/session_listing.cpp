@@ -176,10 +176,13 @@ std::string Session::mlsx_perm(const FileInfo& info, const VirtualPath& path) co
   const Permissions p = services_.authorizer.perms(*account_, path);
   std::string perm;
   if (info.type == FileType::directory) {
+    // The root can be neither deleted nor renamed (RMD and RNFR of "/" are
+    // refused whatever the letters), only its entries.
+    const bool root = path.is_root();
     if (p.has('w')) perm += 'c';
-    if (p.has('d')) perm += 'd';
+    if (p.has('d') && !root) perm += 'd';
     if (p.has('e')) perm += 'e';
-    if (p.has('f')) perm += 'f';
+    if (p.has('f') && !root) perm += 'f';
     if (p.has('l')) perm += 'l';
     if (p.has('m')) perm += 'm';
     if (p.has('d')) perm += 'p';

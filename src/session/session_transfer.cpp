@@ -343,7 +343,13 @@ asio::awaitable<void> Session::cmd_stou(const Request& request) {
   job->path = target;
   job->writer = std::move(writer);
   job->ascii = ascii_;
-  reply(150, fmt::format("FILE: {}", target.filename()));
+  // "pppp is the unique pathname" (RFC 1123 4.1.2.9): as the client can use
+  // it, so with the directory part it wrote ("STOU sub/x": "sub/x.1").
+  const std::size_t slash = request.argument.rfind('/');
+  const std::string_view written_directory =
+      slash == std::string::npos ? std::string_view()
+                                 : std::string_view(request.argument).substr(0, slash + 1);
+  reply(150, fmt::format("FILE: {}{}", written_directory, target.filename()));
   start_transfer(std::move(job));
 }
 

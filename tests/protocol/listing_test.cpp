@@ -274,6 +274,10 @@ TEST_F(ListingTest, MlsdFacts) {
   EXPECT_EQ(dir.count("size"), 0U);
   EXPECT_EQ(dir.at("perm"), "cdeflmp");
   EXPECT_NE(dir.at("unique"), file.at("unique"));
+  // The root: neither deletable nor renamable (RFC 3659 7.5.5 'd', 'f').
+  const Reply root = client.cmd("MLST /");
+  EXPECT_EQ(root.code, 250) << root;
+  EXPECT_TRUE(root.contains("perm=celmp;")) << root;
 }
 
 TEST_F(ListingTest, MlsdPermsOfAnonymous) {

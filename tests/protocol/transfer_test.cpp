@@ -249,6 +249,14 @@ TEST_F(TransferTest, StouWithANameKeepsExistingFiles) {
   EXPECT_EQ(t.completion.code, 226);
   EXPECT_EQ(read_file(path("report.txt")), "old");
   EXPECT_EQ(read_file(path(name)), "new");
+  // With a directory part, the name keeps it: "pppp is the unique pathname"
+  // (RFC 1123 4.1.2.9), usable as it is from the working directory.
+  write_file(path("sub/report.txt"), "old");
+  const Transfer in_sub = upload(client, "STOU sub/report.txt", "newer");
+  ASSERT_EQ(in_sub.preliminary.code, 150) << in_sub;
+  const std::string sub_name = in_sub.preliminary.text().substr(6);
+  EXPECT_EQ(sub_name.rfind("sub/report.txt.", 0), 0U) << sub_name;
+  EXPECT_EQ(read_file(path(sub_name)), "newer");
 }
 
 TEST_F(TransferTest, TransferWithoutDataConnectionIs425) {
