@@ -46,6 +46,7 @@ struct Credentials {
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;              ///< primary group
   std::vector<std::uint32_t> groups;  ///< supplementary groups (getgrouplist(3))
+  bool operator==(const Credentials&) const = default;
 };
 
 /// A logged-in user, as the Authorizer describes it to the server.
@@ -65,6 +66,7 @@ struct Account {
   /// to it. The home is opened as that user too. Needs a server running as
   /// root; without the privilege the login fails. Unset: the server's own.
   std::optional<Credentials> credentials;
+  bool operator==(const Account&) const = default;
 };
 
 /// Decides who may log in and what they may do. Implement it to check logins

@@ -161,7 +161,8 @@ class Server::Impl {
             .hooks = hooks_,
             .login_failed = [this](const asio::ip::address& peer) { return login_failed(peer); },
             .tls = tls_.get(),
-            .bandwidth = bandwidth_},
+            .bandwidth = bandwidth_,
+            .accounts = accounts_},
         limiter_(config_.max_connections, config_.max_connections_per_ip),
         ban_(config_.ban_after_failures, config_.ban_window, config_.ban_duration,
              limits::kMaxBanTableEntries) {
@@ -426,6 +427,7 @@ class Server::Impl {
   std::unique_ptr<tls::TlsContext> tls_;
   asio::thread_pool blocking_pool_{2};
   Bandwidth bandwidth_;
+  AccountCache accounts_;
   SessionServices services_;
   ConnectionLimiter limiter_;
   AddressBan ban_;

@@ -227,7 +227,7 @@ asio::awaitable<void> Session::dispatch(const std::string& line) {
 
   // One-command state: RNFR must be followed by RNTO, REST by a transfer
   // (RFC 959 4.1.3, RFC 3659 5.3); anything else in between cancels them.
-  rename_source_ = std::exchange(rename_from_, std::nullopt);
+  rename_source_ = std::exchange(rename_from_, nullptr);
   if ((spec->flags & kKeepsRest) == 0) rest_for_command_ = std::exchange(rest_offset_, 0);
 
   Request request{*spec, std::move(command.argument), cwd_, false, false, {}};

@@ -11,6 +11,7 @@
 
 #include "protocol/line_reader.hpp"
 #include "protocol/listing.hpp"
+#include "session/account_cache.hpp"
 #include "session/async_event.hpp"
 #include "session/command_table.hpp"
 #include "tls/tls_context.hpp"
@@ -48,6 +49,8 @@ struct SessionServices {
   tls::TlsContext* tls = nullptr;  ///< set when FTPS is configured
   /// The server's bandwidth limits (changeable while it runs).
   Bandwidth& bandwidth;
+  /// Where sessions of one account share its Account.
+  AccountCache& accounts;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -284,7 +287,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // listener) negotiated it; declared after control_, destroyed before it.
   using ControlTls = asio::ssl::stream<asio::ip::tcp::socket&>;
   std::unique_ptr<ControlTls> control_tls_;
-  std::optional<tls::SessionBinding> tls_binding_;  // ties data connections to it
+  std::unique_ptr<tls::SessionBinding> tls_binding_;  // ties data connections to it
   bool implicit_tls_ = false;
   bool pbsz_done_ = false;         // RFC 2228: PBSZ before PROT
   bool protect_data_ = false;      // PROT P
@@ -313,7 +316,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Login.
   std::optional<std::string> pending_user_;  // after USER, before PASS
-  std::optional<Account> account_;
+  std::shared_ptr<const Account> account_;   // shared with the account's other sessions
   std::unique_ptr<FileTree> tree_;
   unsigned failed_logins_ = 0;
 
@@ -322,8 +325,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool ascii_ = true;  // RFC 959 3.1.1.1: the default type is ASCII
   std::uint64_t rest_offset_ = 0;
   std::uint64_t rest_for_command_ = 0;
-  std::optional<VirtualPath> rename_from_;
-  std::optional<VirtualPath> rename_source_;
+  // By pointer: a session that never renames holds 16 bytes, not 80.
+  std::unique_ptr<VirtualPath> rename_from_;
+  std::unique_ptr<VirtualPath> rename_source_;
   bool epsv_all_ = false;
   unsigned mlst_facts_ = protocol::kDefaultMlstFacts;
 

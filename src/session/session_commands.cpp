@@ -99,7 +99,7 @@ asio::awaitable<void> Session::cmd_rnfr(const Request& request) {
     reply_error(info.error());
     co_return;
   }
-  rename_from_ = request.path;
+  rename_from_ = std::make_unique<VirtualPath>(request.path);
   reply(350, "Ready for destination name.");
 }
 

@@ -54,7 +54,7 @@ asio::awaitable<void> Session::cmd_user(const Request& request) {
   // "it is suggested that a server always return 331 to the USER command
   // and then reject the combination of username and password for an invalid
   // username." USER never consults the authorizer, so it reveals nothing.
-  const bool had_account = account_.has_value();
+  const bool had_account = account_ != nullptr;
   if (had_account) reset_login();
   pending_user_ = request.argument;
   if (is_anonymous_name(request.argument)) {
@@ -144,7 +144,7 @@ asio::awaitable<void> Session::cmd_pass(const Request& request) {
     co_return;
   }
 
-  account_ = std::move(account);
+  account_ = services_.accounts.share(std::move(*account));
   tree_ = std::move(tree);
   cwd_ = VirtualPath();
   log_info(fmt::format("USER '{}' logged in.", account_->name));

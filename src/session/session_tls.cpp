@@ -48,7 +48,7 @@ asio::awaitable<bool> Session::start_control_tls() {
   auto stream = std::make_unique<ControlTls>(control_, services_.tls->context());
   // Every session gets its own session-id context: its data connections can
   // resume this session and no other (see tls::SessionBinding).
-  tls_binding_.emplace();
+  tls_binding_ = std::make_unique<tls::SessionBinding>();
   tls_binding_->apply(stream->native_handle());
   const std::error_code ec = co_await tls::server_handshake(*stream, config_.tls.handshake_timeout);
   if (ec) {
