@@ -899,27 +899,22 @@ class Bench:
             except Exception as e:  # noqa: BLE001
                 entry = {"error": str(e), "failed": 1}
             self.record(f"ceiling_{mode}", "machine", entry)
-        # The login ceiling: 300 SHA-512-crypt checks on 1 thread and on 2 (crypt_ceiling.c).
-        crypt = self.ceiling.parent / "crypt_ceiling"
+        # The login ceilings: 300 checks of the run's SHA-512-crypt hash on 1 thread and on 2,
+        # by libxcrypt's crypt_rn (crypt_ceiling.c: what the peers call), and by cppftpd's own
+        # MemoryAuthorizer::authenticate() (its "$6$" path runs on OpenSSL's SHA-512).
+        self.login_ceiling("crypt", [str(self.ceiling.parent / "crypt_ceiling"), "300"])
+        self.login_ceiling("auth", [str(Cppftpd.binary), "--auth-ceiling", "300",
+                                    "--hash", self.env.hash])
+
+    def login_ceiling(self, name: str, argv: list[str]) -> None:
         try:
-            out, err, status, _ = run_bounded([str(crypt), "300"], 120)
+            out, err, status, _ = run_bounded(argv, 120)
             runs = [json.loads(line) for line in out.strip().splitlines() if '"threads"' in line]
             for r in runs:
-                self.record(f"ceiling_crypt_{r['threads']}", "machine",
+                self.record(f"ceiling_{name}_{r['threads']}", "machine",
                             {"value": r["seconds"], "seconds": r["seconds"], "failed": 0})
         except Exception as e:  # noqa: BLE001
-            self.record("ceiling_crypt_2", "machine", {"error": str(e), "failed": 1})
-        # cppftpd's own check of the same hash (MemoryAuthorizer::authenticate(), whose "$6$"
-        # path runs on OpenSSL's SHA-512): 300 wrong-password logins on 1 thread and on 2.
-        try:
-            out, err, status, _ = run_bounded(
-                [str(Cppftpd.binary), "--auth-ceiling", "300", "--hash", self.env.hash], 120)
-            runs = [json.loads(line) for line in out.strip().splitlines() if '"threads"' in line]
-            for r in runs:
-                self.record(f"ceiling_auth_{r['threads']}", "machine",
-                            {"value": r["seconds"], "seconds": r["seconds"], "failed": 0})
-        except Exception as e:  # noqa: BLE001
-            self.record("ceiling_auth_2", "machine", {"error": str(e), "failed": 1})
+            self.record(f"ceiling_{name}_2", "machine", {"error": str(e), "failed": 1})
 
     # --- swarms ----------------------------------------------------------------------------
 
