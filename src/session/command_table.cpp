@@ -176,11 +176,12 @@ std::vector<std::string> feature_lines(unsigned mlst_facts, bool tls) {
   return lines;
 }
 
-std::vector<std::string> help_lines() {
+std::vector<std::string> help_lines(bool tls) {
   std::vector<std::string> lines;
   std::string line;
   int in_line = 0;
   for (const auto& row : Session::command_table()) {
+    if (!tls && (row.flags & kTlsOnly) != 0) continue;
     line += row.verb;
     line.append(8 - row.verb.size(), ' ');
     if (++in_line == 8) {

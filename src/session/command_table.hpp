@@ -83,7 +83,8 @@ const SiteCommandSpec* find_site_command(std::string_view name);
 /// `mlst_facts` is the session's current MLST fact set; `tls`: whether FTPS
 /// is configured (RFC 4217 6: then AUTH TLS, PBSZ and PROT are listed).
 std::vector<std::string> feature_lines(unsigned mlst_facts, bool tls);
-/// HELP body: every verb of the table, eight to a line.
-std::vector<std::string> help_lines();
+/// HELP body: every verb of the table, eight to a line; the FTPS ones (AUTH,
+/// PBSZ, PROT, CCC) only when `tls` (without it they answer 502).
+std::vector<std::string> help_lines(bool tls);
 
 }  // namespace cppftpd

@@ -276,7 +276,7 @@ asio::awaitable<void> Session::cmd_help(const Request& request) {
     }
     co_return;
   }
-  reply_lines(214, "The following commands are recognized:", help_lines(),
+  reply_lines(214, "The following commands are recognized:", help_lines(services_.tls != nullptr),
               "Help command successful.");
 }
 

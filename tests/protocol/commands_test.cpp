@@ -184,6 +184,10 @@ TEST_F(CommandsTest, HelpListsEveryVerbOfTheTable) {
   }
   EXPECT_EQ(client.cmd("help noop").code, 214);
   EXPECT_EQ(client.cmd("HELP BOGUS").code, 501);
+  // Without TLS configured, the FTPS verbs (502 here) are not offered.
+  for (const char* verb : {"AUTH", "PBSZ", "PROT", "CCC"}) {
+    EXPECT_EQ(listed.count(verb), 0U) << "HELP lists " << verb << " without TLS";
+  }
 }
 
 TEST_F(CommandsTest, EveryListedVerbIsUnderstood) {

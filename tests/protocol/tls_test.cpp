@@ -63,6 +63,16 @@ TEST_F(TlsTest, FeatListsAuthTlsPbszProt) {
   EXPECT_TRUE(has_line(feat, "PROT")) << feat;
 }
 
+TEST_F(TlsTest, HelpListsTheFtpsVerbs) {
+  start();
+  auto client = explicit_client();
+  const Reply help = client.cmd("HELP");
+  EXPECT_EQ(help.code, 214) << help;
+  for (const char* verb : {"AUTH", "PBSZ", "PROT", "CCC"}) {
+    EXPECT_TRUE(help.contains(std::string(" ") + verb)) << verb << ": " << help;
+  }
+}
+
 TEST_F(TlsTest, WrongOrderBeforeAuth) {
   start();
   auto client = explicit_client();

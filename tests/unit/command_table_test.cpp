@@ -111,10 +111,14 @@ TEST(CommandTable, OnlyUserAndPassCarryCredentials) {
 
 TEST(CommandTable, HelpListsEveryVerbOnce) {
   std::string all;
-  for (const auto& line : help_lines()) all += line + " ";
+  for (const auto& line : help_lines(true)) all += line + " ";
+  std::string without_tls;
+  for (const auto& line : help_lines(false)) without_tls += line + " ";
   for (const auto& row : Session::command_table()) {
     const std::string word = " " + std::string(row.verb) + " ";
     EXPECT_NE((" " + all).find(word), std::string::npos) << row.verb;
+    EXPECT_EQ((" " + without_tls).find(word) == std::string::npos, (row.flags & kTlsOnly) != 0)
+        << row.verb;
     EXPECT_FALSE(row.help.empty()) << row.verb;
   }
 }
