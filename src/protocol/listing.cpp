@@ -308,6 +308,11 @@ ListArguments parse_list_arguments(std::string_view argument) {
   return result;
 }
 
+std::string_view directory_part(std::string_view written) {
+  const std::size_t slash = written.rfind('/');
+  return slash == std::string_view::npos ? std::string_view() : written.substr(0, slash + 1);
+}
+
 bool has_glob(std::string_view text) { return text.find_first_of("*?[") != std::string_view::npos; }
 
 bool glob_match(std::string_view pattern, std::string_view name) {

@@ -73,6 +73,11 @@ struct ListArguments {
 };
 ListArguments parse_list_arguments(std::string_view argument);
 
+/// The directory part of a path as a client wrote it, up to and including its
+/// last '/' ("sub/*.txt": "sub/"; "a.txt": ""): what NLST and STOU put before
+/// a name so the client can use it from where it is.
+std::string_view directory_part(std::string_view written);
+
 /// Whether `text` holds glob characters (*, ?, [).
 bool has_glob(std::string_view text);
 /// fnmatch(3)-style match of one name against a pattern (no '/' inside).

@@ -26,7 +26,7 @@ struct Request {
   VirtualPath path;         ///< resolved path argument (PathArg::argument/listing)
   bool path_given = false;  ///< whether the client named a path (else the cwd)
   bool list_all = false;    ///< LIST/NLST "-a"
-  std::string written;      ///< the path as the client wrote it (LIST/NLST: after the options)
+  std::string written;      ///< LIST/NLST/STAT: the path as the client wrote it, after the options
 };
 
 enum class Access : std::uint8_t {

@@ -233,12 +233,11 @@ asio::awaitable<void> Session::dispatch(const std::string& line) {
   Request request{*spec, std::move(command.argument), cwd_, false, false, {}};
   if (spec->path != PathArg::none) {
     std::string_view path_text = request.argument;
-    std::string list_path;
     if (spec->path == PathArg::listing) {
       auto parsed = list_arguments(request.argument);
       request.list_all = parsed.all;
-      list_path = std::move(parsed.path);
-      path_text = list_path;
+      request.written = std::move(parsed.path);
+      path_text = request.written;
     }
     if (path_text.find('\0') != std::string_view::npos ||
         path_text.size() > limits::kMaxPathLength) {
@@ -246,7 +245,6 @@ asio::awaitable<void> Session::dispatch(const std::string& line) {
       co_return;
     }
     request.path_given = !path_text.empty();
-    request.written.assign(path_text);
     request.path = request.path_given ? resolve(path_text) : cwd_;
     if (spec->perm != 0 && !allowed(spec->perm, request.path)) {
       reply(550, "Not enough privileges.");

@@ -49,7 +49,7 @@ asio::awaitable<void> Session::cmd_cdup(const Request& request) {
     reply(550, "Not enough privileges.");
     co_return;
   }
-  Request cwd_request{request.spec, "..", target, true, false, ".."};
+  Request cwd_request{request.spec, "..", target, true, false, {}};
   co_await cmd_cwd(cwd_request);
 }
 

@@ -62,10 +62,8 @@ Result<std::unique_ptr<Session::ListingStream>> Session::open_listing(const Virt
   // use as they are ("multiple get"): of a file or a pattern with a
   // directory part ("sub/*.txt"), "sub/a.txt", as ls(1) prints them; the
   // entries of a directory ("NLST sub") are bare names, as with ls.
-  if (format == ListingStream::Format::nlst) {
-    const std::size_t slash = written.rfind('/');
-    if (slash != std::string_view::npos) listing->name_prefix = written.substr(0, slash + 1);
-  }
+  const std::string_view prefix =
+      format == ListingStream::Format::nlst ? protocol::directory_part(written) : "";
   listing->format = format;
   listing->now = std::time(nullptr);
   listing->directory = path;
@@ -77,7 +75,7 @@ Result<std::unique_ptr<Session::ListingStream>> Session::open_listing(const Virt
     single.name = std::string(path.filename());
     listing->pending =
         format == ListingStream::Format::nlst
-            ? protocol::format_nlst_line(listing->name_prefix + single.name)
+            ? protocol::format_nlst_line(std::string(prefix) + single.name)
             : protocol::format_list_line(single, listing->now, config_.use_localtime);
     return listing;
   }
@@ -87,8 +85,7 @@ Result<std::unique_ptr<Session::ListingStream>> Session::open_listing(const Virt
     if (path.is_root() || !protocol::has_glob(path.filename())) return info.error();
     listing->glob = std::string(path.filename());
     listing->directory = path.parent();
-  } else {
-    listing->name_prefix.clear();  // a directory's own entries
+    listing->name_prefix = prefix;
   }
   if (info && format == ListingStream::Format::mlsd && (mlst_facts_ & protocol::kFactType) != 0) {
     // RFC 3659 7.5.1.2: a "type=cdir" entry names the listed directory, and

@@ -345,11 +345,8 @@ asio::awaitable<void> Session::cmd_stou(const Request& request) {
   job->ascii = ascii_;
   // "pppp is the unique pathname" (RFC 1123 4.1.2.9): as the client can use
   // it, so with the directory part it wrote ("STOU sub/x": "sub/x.1").
-  const std::size_t slash = request.argument.rfind('/');
-  const std::string_view written_directory =
-      slash == std::string::npos ? std::string_view()
-                                 : std::string_view(request.argument).substr(0, slash + 1);
-  reply(150, fmt::format("FILE: {}{}", written_directory, target.filename()));
+  reply(150,
+        fmt::format("FILE: {}{}", protocol::directory_part(request.argument), target.filename()));
   start_transfer(std::move(job));
 }
 

@@ -530,6 +530,15 @@ TEST(TimeVal, RandomRoundTrip) {
 
 // LIST/NLST arguments
 
+TEST(DirectoryPart, UpToTheLastSlash) {
+  EXPECT_EQ(directory_part("sub/*.txt"), "sub/");
+  EXPECT_EQ(directory_part("/a/b/c.txt"), "/a/b/");
+  EXPECT_EQ(directory_part("../dir/x"), "../dir/");
+  EXPECT_EQ(directory_part("dir/"), "dir/");
+  EXPECT_EQ(directory_part("a.txt"), "");
+  EXPECT_EQ(directory_part(""), "");
+}
+
 TEST(ParseListArguments, NoArgument) {
   const auto args = parse_list_arguments("");
   EXPECT_FALSE(args.all);
