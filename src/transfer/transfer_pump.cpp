@@ -13,6 +13,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -81,20 +82,61 @@ asio::awaitable<PumpResult> send_with_sendfile(tcp::socket& socket, int file_fd,
 // A splice(2) call moves at most this much; the pipe is asked for as much.
 constexpr std::size_t kSpliceChunk = 1 << 20;
 
+// The pipe every splice upload of this thread goes through. The pipe is
+// empty whenever an upload's coroutine is suspended (receive_with_splice
+// drains what splice_in moved before it awaits anything), so uploads never
+// see each other's bytes, and a thread needs one pipe however many uploads it
+// runs: a server with 1000 uploads holds 2 descriptors per thread instead of
+// 2 per upload, and stays inside the kernel's pipe budget per user
+// (fs.pipe-user-pages-soft, 64 MiB: past 64 pipes of 1 MiB, an unprivileged
+// user's new pipes get 8 KiB, and each splice would move that little).
+class ThreadPipe {
+ public:
+  // This thread's pipe, made on first use; null if no pipe can be made (out
+  // of descriptors): the upload then takes the copying path.
+  static sys::SplicePipe* get() {
+    auto& slot = instance();
+    if (!slot) {
+      auto made = sys::SplicePipe::make(kSpliceChunk);
+      if (!made) return nullptr;
+      slot.emplace(std::move(*made));
+    }
+    return &*slot;
+  }
+  // Drops this thread's pipe, which may still hold bytes after a failed
+  // splice_out: the next upload gets a new, empty one.
+  static void discard() { instance().reset(); }
+
+ private:
+  static std::optional<sys::SplicePipe>& instance() {
+    thread_local std::optional<sys::SplicePipe> pipe;
+    return pipe;
+  }
+};
+
 // Binary upload to a kernel file: socket -> pipe -> file, no copy through user
-// space. The pipe is empty between iterations, so splice_in never waits on it.
+// space. The pipe is the thread's (ThreadPipe): it is empty at every await,
+// so it is looked up again after each one (the coroutine may resume on
+// another thread), and splice_in never waits on it.
 asio::awaitable<PumpResult> receive_with_splice(tcp::socket& socket, int file_fd,
-                                                sys::SplicePipe& pipe, TransferProgress& progress) {
+                                                TransferProgress& progress) {
   std::error_code ec;
   socket.non_blocking(true, ec);
   if (ec) co_return PumpResult::network(ec);
   std::uint64_t since_yield = 0;
   for (;;) {
-    auto moved = pipe.splice_in(socket.native_handle(), pipe.capacity());
+    sys::SplicePipe* pipe = ThreadPipe::get();
+    if (pipe == nullptr) {
+      co_return PumpResult::storage(std::make_error_code(std::errc::too_many_files_open));
+    }
+    auto moved = pipe->splice_in(socket.native_handle(), pipe->capacity());
     if (moved) {
       if (*moved == 0) co_return PumpResult{};  // the client closed: end of file
       progress.add(*moved);
-      if (auto error = pipe.splice_out(file_fd, *moved)) co_return PumpResult::storage(error);
+      if (auto error = pipe->splice_out(file_fd, *moved)) {
+        ThreadPipe::discard();
+        co_return PumpResult::storage(error);
+      }
       since_yield += *moved;
       if (since_yield >= kYieldEvery) {
         since_yield = 0;
@@ -155,10 +197,8 @@ asio::awaitable<PumpResult> receive_file(Stream& stream, FileWriter& writer, Pum
                                          std::vector<char>& buffer, TransferProgress& progress) {
   if constexpr (std::is_same_v<Stream, tcp::socket>) {
     if (options.splice && !options.ascii && !options.throttle && writer.native_handle() >= 0) {
-      auto pipe = sys::SplicePipe::make(kSpliceChunk);
-      if (pipe) {
-        PumpResult result =
-            co_await receive_with_splice(stream, writer.native_handle(), *pipe, progress);
+      if (ThreadPipe::get() != nullptr) {
+        PumpResult result = co_await receive_with_splice(stream, writer.native_handle(), progress);
         // Close even after a failure: what arrived stays on disk for a resume.
         if (auto status = writer.close(); status && result.ok()) {
           result = PumpResult::storage(status);

@@ -1,5 +1,6 @@
-// send_file over a loopback connection: what arrives, and the socket's
-// unsent-bytes bound while sendfile(2) feeds it.
+// send_file and receive_file over loopback connections: what arrives, the
+// socket's unsent-bytes bound while sendfile(2) feeds it, and the one splice
+// pipe per thread that every upload shares.
 
 #include "transfer/transfer_pump.hpp"
 
@@ -17,9 +18,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace cppftpd {
 namespace {
@@ -101,6 +106,174 @@ TEST(SendFile, SendfileKeepsTheUnsentQueueShortAndSendsEveryByte) {
   EXPECT_EQ(received.size(), content.size());
   EXPECT_TRUE(received == content);
   EXPECT_TRUE(buffer.empty()) << "sendfile needs no buffer";
+}
+
+// A FileWriter over a descriptor the test owns (splice needs a kernel fd).
+class FdWriter final : public FileWriter {
+ public:
+  explicit FdWriter(int fd) : fd_(fd) {}
+  Status write(std::span<const char> data) override {
+    if (::write(fd_, data.data(), data.size()) != static_cast<ssize_t>(data.size())) {
+      return std::error_code(errno, std::generic_category());
+    }
+    return {};
+  }
+  Status close() override { return {}; }
+  int native_handle() const noexcept override { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// The pipes this process holds open.
+int open_pipes() {
+  int count = 0;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  while (const dirent* entry = ::readdir(dir)) {
+    char target[64] = {};
+    const std::string path = std::string("/proc/self/fd/") + entry->d_name;
+    if (::readlink(path.c_str(), target, sizeof target - 1) > 0 &&
+        std::string_view(target).starts_with("pipe:")) {
+      ++count;
+    }
+  }
+  ::closedir(dir);
+  return count;
+}
+
+// An empty, unlinked temporary file open for reading and writing.
+int temporary_file() {
+  char name[] = "/tmp/cppftpd-pump-XXXXXX";
+  const int fd = ::mkstemp(name);
+  if (fd >= 0) ::unlink(name);
+  return fd;
+}
+
+std::string file_content(int fd) {
+  std::string content;
+  char chunk[65536];
+  ::lseek(fd, 0, SEEK_SET);
+  for (ssize_t n; (n = ::read(fd, chunk, sizeof chunk)) > 0;) content.append(chunk, n);
+  return content;
+}
+
+// One upload: a connected pair, the server end receiving into `file_fd`.
+struct Upload {
+  tcp::socket client;
+  tcp::socket server;
+  std::string sent;
+  int file_fd = -1;
+  std::unique_ptr<FdWriter> writer;
+  std::vector<char> buffer;
+  TransferProgress progress;
+  PumpResult result{PumpResult::Side::storage, {}};
+  bool done = false;
+
+  Upload(asio::io_context& context, tcp::acceptor& acceptor) : client(context), server(context) {
+    client.connect(acceptor.local_endpoint());
+    server = acceptor.accept();
+  }
+};
+
+void start_receiving(asio::io_context& context, Upload& upload) {
+  auto receive = [&upload]() -> asio::awaitable<void> {
+    upload.result = co_await receive_file(upload.server, *upload.writer, PumpOptions{},
+                                          upload.buffer, upload.progress);
+    upload.done = true;
+  };
+  asio::co_spawn(context, receive, [](std::exception_ptr error) {
+    if (error) std::rethrow_exception(error);
+  });
+}
+
+TEST(ReceiveFile, ConcurrentSpliceUploadsShareTheThreadsPipeAndKeepTheirOwnBytes) {
+  constexpr int kUploads = 8;
+  constexpr std::size_t kChunk = 64 * 1024;
+  constexpr int kChunks = 48;  // 3 MiB an upload, more than one pipe's worth
+  asio::io_context context;
+  tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::vector<std::unique_ptr<Upload>> uploads;
+  const int pipes_before = open_pipes();
+  ASSERT_GE(pipes_before, 0);
+  for (int i = 0; i < kUploads; ++i) {
+    auto upload = std::make_unique<Upload>(context, acceptor);
+    upload->file_fd = temporary_file();
+    ASSERT_GE(upload->file_fd, 0);
+    upload->writer = std::make_unique<FdWriter>(upload->file_fd);
+    start_receiving(context, *upload);
+    uploads.push_back(std::move(upload));
+  }
+
+  // The clients send in turns, chunk by chunk, so the receivers interleave
+  // on the one thread that runs the context; each upload's bytes differ.
+  int pipes_during = -1;
+  std::thread sender([&] {
+    for (int c = 0; c < kChunks; ++c) {
+      for (int i = 0; i < kUploads; ++i) {
+        std::string chunk(kChunk, static_cast<char>('A' + i));
+        chunk[0] = static_cast<char>('0' + c % 10);
+        asio::write(uploads[i]->client, asio::buffer(chunk));
+        uploads[i]->sent += chunk;
+      }
+      if (c == kChunks / 2) pipes_during = open_pipes();
+    }
+    for (auto& upload : uploads) upload->client.shutdown(tcp::socket::shutdown_send);
+  });
+  context.run();
+  sender.join();
+
+  // One pipe (two descriptors) for the thread, not one per upload.
+  EXPECT_LE(pipes_during - pipes_before, 2);
+  for (int i = 0; i < kUploads; ++i) {
+    Upload& upload = *uploads[i];
+    EXPECT_TRUE(upload.done);
+    EXPECT_TRUE(upload.result.ok()) << i << ": " << upload.result.error.message();
+    EXPECT_EQ(upload.progress.bytes, upload.sent.size()) << i;
+    EXPECT_TRUE(file_content(upload.file_fd) == upload.sent) << "upload " << i;
+    EXPECT_TRUE(upload.buffer.empty()) << "splice needs no buffer";
+    ::close(upload.file_fd);
+  }
+}
+
+TEST(ReceiveFile, AFailedSpliceLeavesNoBytesInThePipeForTheNextUpload) {
+  asio::io_context context;
+  tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+
+  // The first upload's file refuses the bytes (opened read-only): splice
+  // fails with the bytes already in the thread's pipe.
+  Upload failing(context, acceptor);
+  const int scratch = temporary_file();
+  ASSERT_GE(scratch, 0);
+  const int read_only = ::open(("/proc/self/fd/" + std::to_string(scratch)).c_str(), O_RDONLY);
+  ASSERT_GE(read_only, 0);
+  failing.writer = std::make_unique<FdWriter>(read_only);
+  start_receiving(context, failing);
+  asio::write(failing.client, asio::buffer(std::string(100000, 'x')));
+  failing.client.shutdown(tcp::socket::shutdown_send);
+  context.run();
+  EXPECT_TRUE(failing.done);
+  EXPECT_EQ(failing.result.side, PumpResult::Side::storage);
+
+  // The next upload on this thread gets its own bytes and nothing else.
+  context.restart();
+  Upload next(context, acceptor);
+  next.file_fd = temporary_file();
+  ASSERT_GE(next.file_fd, 0);
+  next.writer = std::make_unique<FdWriter>(next.file_fd);
+  start_receiving(context, next);
+  next.sent = std::string(5000, 'y');
+  asio::write(next.client, asio::buffer(next.sent));
+  next.client.shutdown(tcp::socket::shutdown_send);
+  context.run();
+  EXPECT_TRUE(next.done);
+  EXPECT_TRUE(next.result.ok()) << next.result.error.message();
+  const std::string stored = file_content(next.file_fd);
+  EXPECT_EQ(stored.size(), next.sent.size());
+  EXPECT_TRUE(stored == next.sent) << "the failed upload's bytes came through";
+  ::close(next.file_fd);
+  ::close(read_only);
+  ::close(scratch);
 }
 
 }  // namespace
