@@ -274,7 +274,6 @@ class Environment:
         self.hash = crypt.crypt(self.password, crypt.mksalt(crypt.METHOD_SHA512))
         assert self.hash.startswith("$6$")
         self.uid = self.gid = 0
-        self.cold = False  # --cold: no memory warm-up before timed uploads (Environment.warm)
 
     def open(self) -> None:
         self.mount.mkdir()
@@ -331,40 +330,6 @@ class Environment:
                             "auth required pam_unix.so\naccount required pam_unix.so\n"
                             "session required pam_permit.so\n")
         self.created_pam = True
-
-    def warm(self, size: int) -> float:
-        """Allocates `size` bytes of tmpfs pages and frees them again, just before a timed
-        upload, so that the upload's pages are ones the hypervisor backs. On this machine (a
-        Firecracker VM with virtio-balloon free page reporting) memory freed for a few seconds
-        is handed back to the host, and the next first touch of each page costs a host page
-        fault: a 1 GiB upload that follows a pause ran at 650-820 MiB/s, one that follows a
-        free at 1,100-2,450. Without the warm-up, a server's upload figure depended on what
-        ran just before it (another server's uploads, or RETR); with it, every server and
-        every ceiling starts from the same state. Two threads, as the machine has two cores.
-        Returns the seconds it took; `--cold` turns it off."""
-        if self.cold or size <= 0:
-            return 0.0
-        start = time.monotonic()
-        parts = 2
-        paths = [self.mount / f"warm-{i}" for i in range(parts)]
-
-        def fill(path: Path) -> None:
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-            try:
-                os.posix_fallocate(fd, 0, size // parts)
-            except OSError:
-                pass  # a full tmpfs: warm what fitted
-            finally:
-                os.close(fd)
-
-        threads = [threading.Thread(target=fill, args=(p,)) for p in paths]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        for p in paths:
-            p.unlink(missing_ok=True)
-        return time.monotonic() - start
 
     def clean_uploads(self) -> None:
         for p in self.upload.iterdir():
@@ -885,8 +850,6 @@ class Bench:
                      "--bytes", str(size)]
         if tls:
             argv.append("--tls")
-        if mode == "put":
-            self.env.warm(size)
         cpu0 = server.cpu_seconds()
         out, err, status, _ = run_bounded(argv, 120)
         server_cpu = server.cpu_seconds() - cpu0
@@ -929,7 +892,6 @@ class Bench:
             argv = [str(self.ceiling), mode, str(self.env.big)]
             if mode != "sendfile":
                 argv.append(str(self.env.outdir))
-                self.env.warm(self.sizes["big"])
             try:
                 out, err, status, _ = run_bounded(argv, 120)
                 r = json.loads(out.strip().splitlines()[-1])
@@ -1008,7 +970,6 @@ class Bench:
                     "error": f"skipped: not enough memory for {n} x {sz['small'] // MiB} MiB "
                              f"in tmpfs", "failed": 0})
             else:
-                self.env.warm(n * sz["small"])
                 cpu0 = server.cpu_seconds()
                 self.swarm_phase(swarm, f"stor_{tag}", server,
                                  f"stor upload/swarm {sz['small']} {self.env.small}", n)
@@ -1289,15 +1250,6 @@ def render_report(meta: dict, bench: Bench, names: list[str]) -> tuple[str, dict
         f"{meta['sizes']['login_inflight']} at a time. The run took "
         f"{meta['duration_s'] / 60:.1f} min.")
     add("")
-    if meta.get("memory_warmup", False):
-        add("Memory warm-up: before every timed upload (each server's, and the recv-write and "
-            "splice ceilings'), the harness allocates as many bytes of tmpfs pages as the upload "
-            "will write and frees them, so no server's figure depends on whether the hypervisor "
-            "still backs the pages it gets (docs/benchmarks.md, \"Memory warm-up\").")
-    else:
-        add("Memory warm-up: off (`--cold`): an upload's figure depends on whether the "
-            "hypervisor still backs the pages it gets, that is on what ran before it.")
-    add("")
     add("## Machine and servers")
     add("")
     for k in ("cpu", "cores", "memory", "kernel", "os", "load_before", "fork_exit_wait_ms",
@@ -1565,8 +1517,6 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--quiet-wait", type=float, default=2.0,
                     help="before each server, wait up to this long for the machine to be idle")
-    ap.add_argument("--cold", action="store_true",
-                    help="no memory warm-up before timed uploads (see Environment.warm)")
     ap.add_argument("--render", metavar="JSON",
                     help="only write the report (.md, .png) again from a run's .json")
     args = ap.parse_args()
@@ -1612,7 +1562,6 @@ def main() -> int:
     os.chmod(work, 0o755)
     log(f"work directory {work}")
     env = Environment(work, sizes)
-    env.cold = args.cold
     bench: Bench | None = None
     interrupted = None
     try:
@@ -1644,7 +1593,7 @@ def main() -> int:
         bench.incidents.append(interrupted)
     meta.update({"date": datetime.date.today().isoformat(), "quick": args.quick,
                  "duration_s": time.monotonic() - started, "sizes": sizes, "rounds": rounds,
-                 "groups": groups, "servers": names, "memory_warmup": not args.cold})
+                 "groups": groups, "servers": names})
     report, derived = render_report(meta, bench, names)
     if args.out:
         out = Path(args.out)
