@@ -14,7 +14,8 @@ void set_oob_inline(int fd) noexcept;
 /// while less than `bytes` of what it holds is still unsent. Keeps a sender's
 /// queue short, so the transmitting is done by the sender's own sendfile
 /// calls instead of by whichever context processes the peer's ACKs (on
-/// loopback: the receiving client's recv). Best effort.
+/// loopback: the receiving client's recv). 0 restores the system's default
+/// (net.ipv4.tcp_notsent_lowat: unbounded unless configured). Best effort.
 void set_notsent_lowat(int fd, int bytes) noexcept;
 
 /// Whether `fd` is readable right now (for a listener: a connection waits

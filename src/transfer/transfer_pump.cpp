@@ -13,6 +13,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -26,7 +27,7 @@ constexpr auto kAwait = asio::use_awaitable;
 
 // sendfile never waits while the socket has room, so a fast client could
 // keep the event loop to itself; yield to other sessions after this much.
-constexpr std::uint64_t kYieldEvery = 4 * limits::kSendfileChunk;
+constexpr std::uint64_t kYieldEvery = 4 << 20;
 
 template <typename Stream>
 asio::awaitable<PumpResult> write_all(Stream& stream, std::string_view data,
@@ -45,15 +46,43 @@ bool network_side(const std::error_code& error) {
          error == std::errc::not_connected || error == std::errc::connection_aborted;
 }
 
+// The sendfile downloads in progress in this process, and whether a data
+// socket should bound its unsent bytes because of them. With many downloads,
+// a short unsent queue makes each sendfile call transmit on the server's
+// thread, where an unbounded one leaves the transmitting to whatever
+// processes the clients' ACKs (on loopback, the clients' own recv calls),
+// which then fall behind. A lone download is faster unbounded: the client's
+// core does that work beside the server's (limits::kConcurrentSendsForLowat).
+class SendfileDownloads {
+ public:
+  SendfileDownloads() { count_.fetch_add(1, std::memory_order_relaxed); }
+  ~SendfileDownloads() { count_.fetch_sub(1, std::memory_order_relaxed); }
+  SendfileDownloads(const SendfileDownloads&) = delete;
+  SendfileDownloads& operator=(const SendfileDownloads&) = delete;
+
+  // Sets or clears the socket's bound (TCP_NOTSENT_LOWAT; 0 is the system's
+  // default, unbounded) as the number of downloads now asks; cheap to call
+  // often: the option is only set when the answer changes.
+  void adjust(int fd) {
+    const bool want = count_.load(std::memory_order_relaxed) >= limits::kConcurrentSendsForLowat;
+    if (want == bounded_) return;
+    bounded_ = want;
+    sys::set_notsent_lowat(fd, want ? limits::kNotsentLowat : 0);
+  }
+
+ private:
+  static inline std::atomic<int> count_{0};
+  bool bounded_ = false;
+};
+
 // Binary download of a kernel file: no copy through user space.
 asio::awaitable<PumpResult> send_with_sendfile(tcp::socket& socket, int file_fd,
                                                TransferProgress& progress) {
   std::error_code ec;
   socket.non_blocking(true, ec);
   if (ec) co_return PumpResult::network(ec);
-  // A short unsent queue: each sendfile call transmits on this thread, and
-  // the client's ACKs do not (sys::set_notsent_lowat).
-  sys::set_notsent_lowat(socket.native_handle(), limits::kNotsentLowat);
+  SendfileDownloads downloads;
+  downloads.adjust(socket.native_handle());
   std::uint64_t since_yield = 0;
   for (;;) {
     auto sent = sys::send_file_chunk(socket.native_handle(), file_fd, limits::kSendfileChunk);
@@ -64,10 +93,12 @@ asio::awaitable<PumpResult> send_with_sendfile(tcp::socket& socket, int file_fd,
       if (since_yield >= kYieldEvery) {
         since_yield = 0;
         co_await asio::post(co_await asio::this_coro::executor, kAwait);
+        downloads.adjust(socket.native_handle());
       }
       continue;
     }
     if (sent.error() == std::errc::resource_unavailable_try_again) {
+      downloads.adjust(socket.native_handle());
       co_await socket.async_wait(tcp::socket::wait_write, asio::redirect_error(kAwait, ec));
       if (ec) co_return PumpResult::network(ec);
       continue;

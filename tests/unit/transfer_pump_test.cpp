@@ -12,14 +12,14 @@
 #include <asio/io_context.hpp>
 #include <asio/read.hpp>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <dirent.h>
-
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -59,7 +59,14 @@ int pattern_file(std::size_t size, std::string& content) {
   return fd;
 }
 
-TEST(SendFile, SendfileKeepsTheUnsentQueueShortAndSendsEveryByte) {
+int notsent_lowat(int fd) {
+  int lowat = -1;
+  socklen_t length = sizeof lowat;
+  ::getsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, &length);
+  return lowat;
+}
+
+TEST(SendFile, ALoneDownloadSendsEveryByteWithItsUnsentQueueUnbounded) {
   std::string content;
   const int fd = pattern_file(8U << 20, content);
   ASSERT_GE(fd, 0);
@@ -101,11 +108,85 @@ TEST(SendFile, SendfileKeepsTheUnsentQueueShortAndSendsEveryByte) {
   ::close(fd);
 
   EXPECT_TRUE(result.ok()) << result.error.message();
-  EXPECT_EQ(lowat, limits::kNotsentLowat);
+  EXPECT_EQ(lowat, 0) << "alone, a download leaves TCP_NOTSENT_LOWAT at the system's default";
   EXPECT_EQ(progress.bytes, content.size());
   EXPECT_EQ(received.size(), content.size());
   EXPECT_TRUE(received == content);
   EXPECT_TRUE(buffer.empty()) << "sendfile needs no buffer";
+}
+
+TEST(SendFile, ConcurrentDownloadsBoundTheirUnsentQueues) {
+  // Two downloads at once, each of more than the socket buffers hold: while
+  // both run, each bounds its unsent bytes; the first to finish still has
+  // the bound when it ends (the last may have dropped it once alone).
+  constexpr std::size_t kSize = 32U << 20;
+  std::string content;
+  const int fd_a = pattern_file(kSize, content);
+  ASSERT_GE(fd_a, 0);
+  const int fd_b = ::open(("/proc/self/fd/" + std::to_string(fd_a)).c_str(), O_RDONLY);
+  ASSERT_GE(fd_b, 0);
+  FdReader reader_a(fd_a);
+  FdReader reader_b(fd_b);
+
+  asio::io_context context;
+  tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket client_a(context);
+  client_a.connect(acceptor.local_endpoint());
+  tcp::socket server_a = acceptor.accept();
+  tcp::socket client_b(context);
+  client_b.connect(acceptor.local_endpoint());
+  tcp::socket server_b = acceptor.accept();
+
+  std::vector<char> buffer_a;
+  std::vector<char> buffer_b;
+  TransferProgress progress_a;
+  TransferProgress progress_b;
+  PumpResult result_a{PumpResult::Side::storage, {}};
+  PumpResult result_b{PumpResult::Side::storage, {}};
+  std::vector<int> lowat_when_done;  // in the order the downloads finished
+  auto send = [&lowat_when_done](tcp::socket& socket, FileReader& reader, std::vector<char>& buffer,
+                                 TransferProgress& progress,
+                                 PumpResult& result) -> asio::awaitable<void> {
+    result = co_await send_file(socket, reader, PumpOptions{}, buffer, progress);
+    // The closure outlives the coroutines: context.run() returns first.
+    lowat_when_done.push_back(notsent_lowat(socket.native_handle()));
+    socket.close();
+  };
+  auto rethrow = [](std::exception_ptr error) {
+    if (error) std::rethrow_exception(error);
+  };
+  asio::co_spawn(context, send(server_a, reader_a, buffer_a, progress_a, result_a), rethrow);
+  asio::co_spawn(context, send(server_b, reader_b, buffer_b, progress_b, result_b), rethrow);
+
+  auto drain = [](tcp::socket& client) {
+    std::string received;
+    std::error_code ec;
+    char chunk[65536];
+    for (;;) {
+      const std::size_t n = client.read_some(asio::buffer(chunk), ec);
+      if (ec) break;
+      received.append(chunk, n);
+    }
+    return received;
+  };
+  std::string received_a;
+  std::string received_b;
+  std::thread reader_a_thread([&] { received_a = drain(client_a); });
+  std::thread reader_b_thread([&] { received_b = drain(client_b); });
+  context.run();
+  reader_a_thread.join();
+  reader_b_thread.join();
+  ::close(fd_a);
+  ::close(fd_b);
+
+  EXPECT_TRUE(result_a.ok()) << result_a.error.message();
+  EXPECT_TRUE(result_b.ok()) << result_b.error.message();
+  ASSERT_EQ(lowat_when_done.size(), 2U);
+  EXPECT_EQ(lowat_when_done[0], limits::kNotsentLowat);
+  EXPECT_EQ(received_a.size(), content.size());
+  EXPECT_EQ(received_b.size(), content.size());
+  EXPECT_TRUE(received_a == content);
+  EXPECT_TRUE(received_b == content);
 }
 
 // A FileWriter over a descriptor the test owns (splice needs a kernel fd).
