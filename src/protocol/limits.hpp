@@ -36,11 +36,12 @@ inline constexpr int kNotsentLowat = 128 * 1024;
 inline constexpr int kConcurrentSendsForLowat = 2;
 /// Transfer buffer for copies that cannot use sendfile.
 inline constexpr std::size_t kTransferBuffer = 256 * 1024;
-/// sendfile(2) chunk per call. One stream of 1 GiB, 8 interleaved rounds,
-/// no unsent bound: 4,402 MiB/s with 1 MiB chunks, 4,757 with 128 KiB and
-/// 4,732 with 256 KiB (a call holds the socket's lock for its whole chunk,
-/// and the ACKs that arrive meanwhile wait for it).
-inline constexpr std::size_t kSendfileChunk = 256 * 1024;
+/// sendfile(2) chunk per call. One stream of 1 GiB, no unsent bound, 8
+/// interleaved rounds per run, medians (MiB/s) of three runs: 1 MiB 4,402;
+/// 256 KiB 4,732, 4,697, 4,877; 128 KiB 4,757, 5,078, 5,001; 64 KiB 4,172,
+/// 4,085. A call holds the socket's lock for its whole chunk, and the ACKs
+/// that arrive meanwhile wait for it; below 128 KiB, the calls cost more.
+inline constexpr std::size_t kSendfileChunk = 128 * 1024;
 /// Largest file whose TYPE A size SIZE computes (by reading it); larger: 550.
 inline constexpr std::uint64_t kMaxAsciiSizeScan = 64ULL << 20;
 /// Attempts at finding a free name for STOU.
