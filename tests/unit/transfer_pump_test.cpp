@@ -66,6 +66,31 @@ int notsent_lowat(int fd) {
   return lowat;
 }
 
+// A loopback connection: the client end, and the server end the acceptor took.
+struct Connection {
+  tcp::socket client;
+  tcp::socket server;
+
+  Connection(asio::io_context& context, tcp::acceptor& acceptor)
+      : client(context), server(context) {
+    client.connect(acceptor.local_endpoint());
+    server = acceptor.accept();
+  }
+};
+
+// Everything the peer sends until it closes (a client reading a download).
+std::string drain(tcp::socket& client) {
+  std::string received;
+  std::error_code ec;
+  char chunk[65536];
+  for (;;) {
+    const std::size_t n = client.read_some(asio::buffer(chunk), ec);
+    if (ec) break;
+    received.append(chunk, n);
+  }
+  return received;
+}
+
 TEST(SendFile, ALoneDownloadSendsEveryByteWithItsUnsentQueueUnbounded) {
   std::string content;
   const int fd = pattern_file(8U << 20, content);
@@ -74,21 +99,12 @@ TEST(SendFile, ALoneDownloadSendsEveryByteWithItsUnsentQueueUnbounded) {
 
   asio::io_context context;
   tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket client(context);
-  client.connect(acceptor.local_endpoint());
-  tcp::socket server = acceptor.accept();
+  Connection connection(context, acceptor);
+  tcp::socket& server = connection.server;
 
   // The client reads on its own thread, so the sender meets back-pressure.
   std::string received;
-  std::thread reader_thread([&] {
-    std::error_code ec;
-    char chunk[65536];
-    for (;;) {
-      const std::size_t n = client.read_some(asio::buffer(chunk), ec);
-      if (ec) break;
-      received.append(chunk, n);
-    }
-  });
+  std::thread reader_thread([&] { received = drain(connection.client); });
 
   std::vector<char> buffer;
   TransferProgress progress;
@@ -130,12 +146,8 @@ TEST(SendFile, ConcurrentDownloadsBoundTheirUnsentQueues) {
 
   asio::io_context context;
   tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket client_a(context);
-  client_a.connect(acceptor.local_endpoint());
-  tcp::socket server_a = acceptor.accept();
-  tcp::socket client_b(context);
-  client_b.connect(acceptor.local_endpoint());
-  tcp::socket server_b = acceptor.accept();
+  Connection a(context, acceptor);
+  Connection b(context, acceptor);
 
   std::vector<char> buffer_a;
   std::vector<char> buffer_b;
@@ -155,24 +167,13 @@ TEST(SendFile, ConcurrentDownloadsBoundTheirUnsentQueues) {
   auto rethrow = [](std::exception_ptr error) {
     if (error) std::rethrow_exception(error);
   };
-  asio::co_spawn(context, send(server_a, reader_a, buffer_a, progress_a, result_a), rethrow);
-  asio::co_spawn(context, send(server_b, reader_b, buffer_b, progress_b, result_b), rethrow);
+  asio::co_spawn(context, send(a.server, reader_a, buffer_a, progress_a, result_a), rethrow);
+  asio::co_spawn(context, send(b.server, reader_b, buffer_b, progress_b, result_b), rethrow);
 
-  auto drain = [](tcp::socket& client) {
-    std::string received;
-    std::error_code ec;
-    char chunk[65536];
-    for (;;) {
-      const std::size_t n = client.read_some(asio::buffer(chunk), ec);
-      if (ec) break;
-      received.append(chunk, n);
-    }
-    return received;
-  };
   std::string received_a;
   std::string received_b;
-  std::thread reader_a_thread([&] { received_a = drain(client_a); });
-  std::thread reader_b_thread([&] { received_b = drain(client_b); });
+  std::thread reader_a_thread([&] { received_a = drain(a.client); });
+  std::thread reader_b_thread([&] { received_b = drain(b.client); });
   context.run();
   reader_a_thread.join();
   reader_b_thread.join();
@@ -239,10 +240,8 @@ std::string file_content(int fd) {
   return content;
 }
 
-// One upload: a connected pair, the server end receiving into `file_fd`.
-struct Upload {
-  tcp::socket client;
-  tcp::socket server;
+// One upload: a connection whose server end receives into `file_fd`.
+struct Upload : Connection {
   std::string sent;
   int file_fd = -1;
   std::unique_ptr<FdWriter> writer;
@@ -251,10 +250,7 @@ struct Upload {
   PumpResult result{PumpResult::Side::storage, {}};
   bool done = false;
 
-  Upload(asio::io_context& context, tcp::acceptor& acceptor) : client(context), server(context) {
-    client.connect(acceptor.local_endpoint());
-    server = acceptor.accept();
-  }
+  using Connection::Connection;
 };
 
 void start_receiving(asio::io_context& context, Upload& upload) {
