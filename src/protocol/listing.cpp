@@ -147,8 +147,16 @@ std::string format_mlst_feature(unsigned enabled) {
   return out;
 }
 
-unsigned parse_mlst_opts(std::string_view facts) {
+std::optional<unsigned> parse_mlst_opts(std::string_view facts) {
   // RFC 3659 7.9: a list of "factname;"; facts not supported are ignored.
+  // The list is one word: 7.9.2's "opts MLst unique type;" gets "501 Invalid
+  // MLST options" (and leaves the selection as it was). Trailing spaces are
+  // forgiven.
+  while (!facts.empty() && facts.back() == ' ') facts.remove_suffix(1);
+  const bool one_word = std::none_of(facts.begin(), facts.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= ' ' || c == '\x7f';
+  });
+  if (!one_word) return std::nullopt;
   unsigned enabled = 0;
   while (!facts.empty()) {
     const auto semicolon = facts.find(';');

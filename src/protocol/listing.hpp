@@ -44,8 +44,9 @@ inline constexpr unsigned kDefaultMlstFacts = kFactAll;
 std::string format_mlst_feature(unsigned enabled);
 
 /// Parses OPTS MLST's fact list "type;size;" (case-insensitive). Unknown facts
-/// are ignored (RFC 3659 7.9); an empty list turns every fact off.
-unsigned parse_mlst_opts(std::string_view facts);
+/// are ignored (RFC 3659 7.9); an empty list turns every fact off. A list with
+/// a space or a control character in it is not a fact list: nullopt (501).
+std::optional<unsigned> parse_mlst_opts(std::string_view facts);
 
 /// The text of the OPTS MLST reply: "MLST OPTS type;size;" (the facts now on).
 std::string format_mlst_opts_reply(unsigned enabled);

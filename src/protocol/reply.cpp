@@ -3,14 +3,32 @@
 namespace cppftpd::protocol {
 namespace {
 
-// Appends `text` with CR removed and NUL mapped to a space. A CR could end a
-// line early for a client that splits on CR, and NUL ends a C string in
-// clients that use them: neither may come from text a client chose.
-// The callers split on LF first, so a LF left here is dropped the same way.
+// Appends `text` as the control connection's Telnet NVT carries it (RFC 959
+// 4: the control connection is a Telnet one), so that no text a client chose
+// (a path) can end a reply line early or read as a Telnet command:
+// - CR goes out as CR NUL: RFC 2640 3.1, "When a <CR> character is
+//   encountered as part of a pathname it MUST be padded with a <NUL>";
+// - 0xFF (IAC) goes out doubled (RFC 854: "IAC IAC" is the data byte 255);
+// - NUL becomes a space (NUL ends a C string in clients that use them), and
+//   LF is dropped: the callers split on LF first, so one left here is inside
+//   a line.
 void append_clean(std::string& out, std::string_view text) {
   for (const char c : text) {
-    if (c == '\r' || c == '\n') continue;
-    out.push_back(c == '\0' ? ' ' : c);
+    switch (c) {
+      case '\n':
+        break;
+      case '\r':
+        out += std::string_view("\r\0", 2);
+        break;
+      case '\0':
+        out.push_back(' ');
+        break;
+      case '\xff':
+        out += "\xff\xff";
+        break;
+      default:
+        out.push_back(c);
+    }
   }
 }
 

@@ -300,7 +300,12 @@ asio::awaitable<void> Session::cmd_opts(const Request& request) {
     }
   } else if (command == "MLST") {
     // RFC 3659 7.9: choose the facts; the reply names those now on.
-    mlst_facts_ = protocol::parse_mlst_opts(value);
+    auto facts = protocol::parse_mlst_opts(value);
+    if (!facts) {
+      reply(501, "Invalid MLST options.");
+      co_return;
+    }
+    mlst_facts_ = *facts;
     reply(200, protocol::format_mlst_opts_reply(mlst_facts_));
   } else {
     reply(501, fmt::format("Invalid OPTS argument \"{}\".", name));

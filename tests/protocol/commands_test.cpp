@@ -223,6 +223,11 @@ TEST_F(CommandsTest, OptsMlstChangesTheFeatLine) {
       " MLST type*;size*;modify;perm;unique;unix.mode;unix.uid;unix.gid;\r\n"));
   // Unknown facts are ignored, case does not matter.
   EXPECT_EQ(client.cmd("OPTS MLST Modify;bogus;").text(), "MLST OPTS modify;");
+  // RFC 3659 7.9.2: two words are not a fact list; the selection stays.
+  const Reply invalid = client.cmd("OPTS MLST unique type;");
+  EXPECT_EQ(invalid.code, 501) << invalid;
+  EXPECT_TRUE(client.cmd("FEAT").contains(
+      " MLST type;size;modify*;perm;unique;unix.mode;unix.uid;unix.gid;\r\n"));
   // No fact at all: nothing after "MLST OPTS".
   EXPECT_EQ(client.cmd("OPTS MLST").text(), "MLST OPTS");
 }

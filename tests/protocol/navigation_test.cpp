@@ -113,11 +113,28 @@ TEST_F(NavigationTest, CrNulInAPathnameIsACr) {
   const Reply mkd = client.read_reply();
   EXPECT_EQ(mkd.code, 257) << mkd;
   EXPECT_TRUE(std::filesystem::is_directory(path("cr\rname")));
+  // The reply pads the CR the same way.
+  EXPECT_EQ(mkd.raw, "257 \"/cr\r\0name\" directory created.\r\n"s);
   ASSERT_TRUE(client.send_raw("RMD cr\r\0name\r\n"s));
   EXPECT_EQ(client.read_reply().code, 250);
   EXPECT_FALSE(std::filesystem::exists(path("cr\rname")));
   ASSERT_TRUE(client.send_raw("MKD nul\0name\r\n"s));
   EXPECT_EQ(client.read_reply().code, 501);
+}
+
+// The control connection is Telnet (RFC 959 4, RFC 854): a byte 255 in a
+// pathname comes as IAC IAC, and goes back doubled the same way.
+TEST_F(NavigationTest, IacInAPathnameIsDoubledBothWays) {
+  using namespace std::string_literals;
+  ControlClient client = user_session();
+  ASSERT_TRUE(client.send_raw("MKD iac\xff\xffname\r\n"s));
+  const Reply mkd = client.read_reply();
+  EXPECT_EQ(mkd.code, 257) << mkd;
+  EXPECT_TRUE(std::filesystem::is_directory(path("iac\xffname")));
+  EXPECT_EQ(mkd.raw, "257 \"/iac\xff\xffname\" directory created.\r\n"s);
+  ASSERT_TRUE(client.send_raw("CWD iac\xff\xffname\r\n"s));
+  EXPECT_EQ(client.read_reply().code, 250);
+  EXPECT_EQ(client.cmd("PWD").raw, "257 \"/iac\xff\xffname\" is the current directory.\r\n"s);
 }
 
 TEST_F(NavigationTest, Dele) {

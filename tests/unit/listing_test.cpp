@@ -429,6 +429,15 @@ TEST(ParseMlstOpts, MissingFinalSemicolonAndEmptyItems) {
   EXPECT_EQ(parse_mlst_opts(";"), 0u);
 }
 
+TEST(ParseMlstOpts, AListWithASpaceIsInvalid) {
+  // RFC 3659 7.9.2: "opts MLst unique type;" is answered "501 Invalid MLST
+  // options". Trailing spaces are forgiven.
+  EXPECT_EQ(parse_mlst_opts("unique type;"), std::nullopt);
+  EXPECT_EQ(parse_mlst_opts(" type;"), std::nullopt);
+  EXPECT_EQ(parse_mlst_opts("type;\tsize;"), std::nullopt);
+  EXPECT_EQ(parse_mlst_opts("type;size;  "), kFactType | kFactSize);
+}
+
 TEST(FormatMlstOptsReply, Forms) {
   EXPECT_EQ(format_mlst_opts_reply(kFactType | kFactSize), "MLST OPTS type;size;");
   EXPECT_EQ(format_mlst_opts_reply(kFactAll),
