@@ -20,8 +20,10 @@ namespace {
 
 namespace protocol = cppftpd::protocol;
 
+// Upper-cased, trailing spaces dropped (TYPE, STRU and MODE forgive them).
 std::string upper(std::string_view text) {
-  std::string out(text);
+  const auto end = text.find_last_not_of(' ');
+  std::string out(text.substr(0, end == std::string_view::npos ? 0 : end + 1));
   for (char& c : out) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }

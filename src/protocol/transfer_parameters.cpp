@@ -8,9 +8,19 @@
 
 namespace cppftpd::protocol {
 
+namespace {
+
+// The argument with trailing spaces dropped (some clients pad "TYPE I ").
+std::string upper_trimmed(std::string_view argument) {
+  while (!argument.empty() && argument.back() == ' ') argument.remove_suffix(1);
+  return upper_ascii(argument);
+}
+
+}  // namespace
+
 Result<TransferType> parse_type_argument(std::string_view argument) {
   // RFC 959 3.1.1: A (ASCII, non-print), I (image), L 8 (bytes of 8 bits).
-  const std::string type = upper_ascii(argument);
+  const std::string type = upper_trimmed(argument);
   if (type == "A" || type == "A N") return TransferType::ascii;
   if (type == "I" || type == "L 8" || type == "L8") return TransferType::image;
   if (type == "E" || type == "E N" || type == "A T" || type == "A C" || type.starts_with("L ")) {
@@ -20,14 +30,14 @@ Result<TransferType> parse_type_argument(std::string_view argument) {
 }
 
 Status parse_stru_argument(std::string_view argument) {
-  const std::string stru = upper_ascii(argument);
+  const std::string stru = upper_trimmed(argument);
   if (stru == "F") return {};
   if (stru == "R" || stru == "P") return std::make_error_code(std::errc::not_supported);
   return std::make_error_code(std::errc::invalid_argument);
 }
 
 Status parse_mode_argument(std::string_view argument) {
-  const std::string mode = upper_ascii(argument);
+  const std::string mode = upper_trimmed(argument);
   if (mode == "S") return {};
   if (mode == "B" || mode == "C") return std::make_error_code(std::errc::not_supported);
   return std::make_error_code(std::errc::invalid_argument);

@@ -126,7 +126,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::unique_ptr<FileWriter> writer;      // STOR, APPE, STOU
     std::unique_ptr<ListingStream> listing;  // LIST, NLST, MLSD
     bool ascii = false;
-    bool protect = false;  // PROT P: TLS on the data connection
+    std::uint64_t ascii_skip = 0;  // REST in TYPE A: converted octets not sent
+    bool protect = false;          // PROT P: TLS on the data connection
   };
 
   // --- control channel (session.cpp) ---
@@ -261,6 +262,9 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_rnto(const Request&);
   asio::awaitable<void> cmd_site(const Request&);
   asio::awaitable<void> cmd_size(const Request&);
+  /// The size of a regular file in TYPE A's network form (RFC 3659 4), read
+  /// from the file; file_too_large past limits::kMaxAsciiSizeScan.
+  Result<std::uint64_t> ascii_size(const VirtualPath& path, const FileInfo& info);
   asio::awaitable<void> cmd_stat(const Request&);
   asio::awaitable<void> cmd_stor(const Request&);
   asio::awaitable<void> cmd_stou(const Request&);

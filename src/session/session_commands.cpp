@@ -135,33 +135,37 @@ asio::awaitable<void> Session::cmd_size(const Request& request) {
     co_return;
   }
   // RFC 3659 4: the size is what RETR would send in the current TYPE, so in
-  // TYPE A the converted line ends count. That means reading the file:
-  // done up to a bound, refused beyond it (as pyftpdlib refuses always).
-  if (info->size > limits::kMaxAsciiSizeScan) {
-    reply(550, "SIZE not allowed in ASCII mode for files this large; use TYPE I.");
+  // TYPE A the converted line ends count.
+  const auto size = ascii_size(request.path, *info);
+  if (!size) {
+    if (size.error() == std::errc::file_too_large) {
+      reply(550, "SIZE not allowed in ASCII mode for files this large; use TYPE I.");
+    } else {
+      reply_error(size.error());
+    }
     co_return;
   }
-  auto reader = tree_->open_read(request.path, 0);
-  if (!reader) {
-    reply_error(reader.error());
-    co_return;
-  }
+  reply(213, std::to_string(*size));
+}
+
+Result<std::uint64_t> Session::ascii_size(const VirtualPath& path, const FileInfo& info) {
+  // Reading the file is the only way to count its line ends: done up to a
+  // bound (limits::kMaxAsciiSizeScan), refused beyond it (file_too_large).
+  if (info.size > limits::kMaxAsciiSizeScan) return std::errc::file_too_large;
+  auto reader = tree_->open_read(path, 0);
+  if (!reader) return reader.error();
   protocol::AsciiEncoder encoder;
   std::vector<char> chunk(64 * 1024);
   std::string converted;
   std::uint64_t total = 0;
   for (;;) {
     auto got = (*reader)->read(chunk);
-    if (!got) {
-      reply_error(got.error());
-      co_return;
-    }
-    if (*got == 0) break;
+    if (!got) return got.error();
+    if (*got == 0) return total;
     converted.clear();
     encoder.encode({chunk.data(), *got}, converted);
     total += converted.size();
   }
-  reply(213, std::to_string(total));
 }
 
 asio::awaitable<void> Session::cmd_mdtm(const Request& request) {

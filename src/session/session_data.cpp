@@ -167,14 +167,11 @@ asio::awaitable<void> Session::cmd_rest(const Request& request) {
     reply(501, "Invalid REST parameter.");
     co_return;
   }
-  // RFC 3659 5.3 counts the marker in octets of the transfer's byte stream:
-  // in TYPE A that is the converted stream, which no file offset names
-  // without reading the file. Refused, as pyftpdlib and ProFTPD do (REST 0,
-  // which some clients send to probe for REST, is fine).
-  if (ascii_ && *offset != 0) {
-    reply(501, "Resuming transfers not allowed in ASCII mode.");
-    co_return;
-  }
+  // RFC 3659 5.3: "An error response will follow a REST command only when
+  // the server does not implement the command, or when the restart marker
+  // value is syntactically invalid"; anything else is reported on the
+  // transfer command. So in TYPE A too (the default type) the marker is kept;
+  // it counts octets of the converted stream (RETR and STOR check it).
   rest_offset_ = *offset;
   reply(350,
         fmt::format("Restarting at {}. Send STORE or RETRIEVE to initiate transfer.", *offset));

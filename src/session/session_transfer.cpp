@@ -60,7 +60,7 @@ asio::awaitable<PumpResult> Session::pump(Stream& stream, TransferJob& job,
   std::optional<Throttle> throttle;
   if ((job.reader || job.writer) && Throttle::needed(rate, shared)) throttle.emplace(rate, shared);
   const PumpOptions options{job.ascii, config_.use_sendfile, config_.use_splice,
-                            throttle ? &*throttle : nullptr};
+                            throttle ? &*throttle : nullptr, job.ascii_skip};
   if (job.reader) {
     co_return co_await send_file(stream, *job.reader, options, transfer_buffer_, active.progress);
   }
@@ -217,10 +217,17 @@ void Session::abort_transfer() {
 
 asio::awaitable<void> Session::cmd_abor(const Request&) {
   // RFC 959 4.1.3: with a transfer in progress, it is answered 426, then
-  // ABOR 226; with none, 225 (and any prepared data connection is closed).
+  // ABOR 226. With none, "the server closes the data connection (if it is
+  // open) and responds with a 226 reply"; with no data connection at all,
+  // 225 (what vsftpd and pyftpdlib send; 5.4 lists both for ABOR).
   if (!transfer_) {
+    const bool prepared = data_.prepared();
     data_.cancel();
-    reply(225, "No transfer to abort.");
+    if (prepared) {
+      reply(226, "Data connection closed; no transfer to abort.");
+    } else {
+      reply(225, "No transfer to abort.");
+    }
     co_return;
   }
   abort_transfer();
@@ -233,16 +240,35 @@ asio::awaitable<void> Session::cmd_retr(const Request& request) {
   // RFC 3659 5.3: a restart marker out of range is reported on the transfer
   // command, which is then rejected (RFC 1123 4.1.3.4: 554), not answered
   // with an empty transfer the client would take for success.
+  // In TYPE A the marker counts octets of the converted stream (RFC 3659
+  // 5.2, 5.3): the file is read from its start and that many converted
+  // octets are not sent.
+  const bool ascii_restart = ascii_ && rest_for_command_ != 0;
   if (rest_for_command_ != 0) {
     const auto info = tree_->stat(request.path);
-    if (info && info->type == FileType::regular && rest_for_command_ > info->size) {
-      data_.cancel();
-      reply(554,
-            fmt::format("REST position ({}) > file size ({}).", rest_for_command_, info->size));
-      co_return;
+    if (info && info->type == FileType::regular) {
+      std::uint64_t size = info->size;
+      if (ascii_restart) {
+        const auto converted = ascii_size(request.path, *info);
+        if (!converted) {
+          data_.cancel();
+          if (converted.error() == std::errc::file_too_large) {
+            reply(554, "REST in ASCII mode not allowed for files this large; use TYPE I.");
+          } else {
+            reply_error(converted.error());
+          }
+          co_return;
+        }
+        size = *converted;
+      }
+      if (rest_for_command_ > size) {
+        data_.cancel();
+        reply(554, fmt::format("REST position ({}) > file size ({}).", rest_for_command_, size));
+        co_return;
+      }
     }
   }
-  auto reader = tree_->open_read(request.path, rest_for_command_);
+  auto reader = tree_->open_read(request.path, ascii_restart ? 0 : rest_for_command_);
   if (!reader) {
     data_.cancel();
     reply_error(reader.error());
@@ -253,6 +279,7 @@ asio::awaitable<void> Session::cmd_retr(const Request& request) {
   job->path = request.path;
   job->reader = std::move(reader).value();
   job->ascii = ascii_;
+  job->ascii_skip = ascii_restart ? rest_for_command_ : 0;
   reply(150, fmt::format("Opening {} mode data connection for {}.", mode_name(ascii_),
                          request.path.str()));
   start_transfer(std::move(job));
@@ -265,6 +292,14 @@ asio::awaitable<void> Session::store(const Request& request, WriteMode mode) {
   if (mode == WriteMode::append && rest_for_command_ != 0) {
     data_.cancel();
     reply(450, "Can't APPE while REST request is pending.");
+    co_return;
+  }
+  // In TYPE A the marker counts octets of the converted stream (RFC 3659
+  // 5.3), which names no offset in the stored file without reading all of it
+  // back; refused on the transfer command, as 5.3 has it.
+  if (ascii_ && rest_for_command_ != 0) {
+    data_.cancel();
+    reply(554, "Resuming uploads not allowed in ASCII mode; use TYPE I.");
     co_return;
   }
   if (!data_connection_prepared()) co_return;

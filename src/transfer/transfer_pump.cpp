@@ -13,6 +13,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
 #include <string>
@@ -199,6 +200,7 @@ asio::awaitable<PumpResult> send_file(Stream& stream, FileReader& reader, PumpOp
   buffer.resize(limits::kTransferBuffer);
   protocol::AsciiEncoder encoder;
   std::string converted;
+  std::uint64_t skip = options.ascii ? options.ascii_skip : 0;
   const std::size_t window =
       options.throttle ? options.throttle->chunk(buffer.size()) : buffer.size();
   for (;;) {
@@ -210,6 +212,10 @@ asio::awaitable<PumpResult> send_file(Stream& stream, FileReader& reader, PumpOp
       converted.clear();
       encoder.encode(chunk, converted);
       chunk = converted;
+      const auto skipped = std::min<std::uint64_t>(skip, chunk.size());
+      chunk.remove_prefix(skipped);
+      skip -= skipped;
+      if (chunk.empty()) continue;
     }
     auto result = co_await write_all(stream, chunk, progress);
     if (!result.ok()) co_return result;

@@ -42,10 +42,12 @@ struct PumpResult {
 
 /// How send_file/receive_file move bytes.
 struct PumpOptions {
-  bool ascii = false;            ///< TYPE A: convert line endings (RFC 959 3.1.1.1)
-  bool sendfile = true;          ///< allow sendfile(2) when the reader has a kernel fd
-  bool splice = true;            ///< allow splice(2) when the writer has a kernel fd
-  Throttle* throttle = nullptr;  ///< paces the copy (then without sendfile/splice); null: full speed
+  bool ascii = false;    ///< TYPE A: convert line endings (RFC 959 3.1.1.1)
+  bool sendfile = true;  ///< allow sendfile(2) when the reader has a kernel fd
+  bool splice = true;    ///< allow splice(2) when the writer has a kernel fd
+  Throttle* throttle =
+      nullptr;  ///< paces the copy (then without sendfile/splice); null: full speed
+  std::uint64_t ascii_skip = 0;  ///< TYPE A restart: converted octets not sent (RFC 3659 5.3)
 };
 
 /// A data connection protected with TLS (PROT P, RFC 4217 9).

@@ -100,12 +100,19 @@ TEST_F(CommandsTest, StruAndMode) {
   EXPECT_EQ(client.cmd("MODE B").code, 504);
   EXPECT_EQ(client.cmd("MODE C").code, 504);
   EXPECT_EQ(client.cmd("MODE X").code, 501);
+  // A trailing space after the code is forgiven (some clients pad).
+  EXPECT_EQ(client.cmd("TYPE I ").code, 200);
+  EXPECT_EQ(client.cmd("TYPE L 8  ").code, 200);
+  EXPECT_EQ(client.cmd("MODE S ").code, 200);
+  EXPECT_EQ(client.cmd("STRU F ").code, 200);
+  EXPECT_EQ(client.cmd("TYPE  I").code, 501);
 }
 
 TEST_F(CommandsTest, AlloAndRest) {
   ControlClient client = user_session();
   EXPECT_EQ(client.cmd("ALLO 1000").code, 202);
-  EXPECT_EQ(client.cmd("REST 100").code, 501);  // TYPE A, the default: see RestInAsciiModeIsRefused
+  // TYPE A, the default: still 350 (RFC 3659 5.3; RestInAsciiModeCountsConvertedOctets).
+  EXPECT_EQ(client.cmd("REST 100").code, 350);
   EXPECT_EQ(client.cmd("TYPE I").code, 200);
   const Reply rest = client.cmd("REST 100");
   EXPECT_EQ(rest.code, 350) << rest;  // RFC 3659 5.3

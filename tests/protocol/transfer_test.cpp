@@ -145,24 +145,48 @@ TEST_F(TransferTest, RestPastTheEndRejectsTheRetrAndAtTheEndSendsNothing) {
   EXPECT_EQ(t.data, "");
 }
 
-// In TYPE A the marker would count converted octets (RFC 3659 5.3), which no
-// file offset names: refused as pyftpdlib and ProFTPD do; REST 0 (a probe
-// some clients send) is fine, and TYPE I allows it again.
-TEST_F(TransferTest, RestInAsciiModeIsRefused) {
-  write_file(path("lines.txt"), "line1\nline2\nline3\n");
+// RFC 3659 5.3: REST is answered 350 in TYPE A too (the default type; only a
+// syntax error is reported on REST itself). The marker counts octets of the
+// converted stream (5.2): RETR skips that many converted octets, and checks
+// the range against the converted size; STOR cannot place such a marker in
+// the stored file and is refused (554, on the transfer command, as 5.3 has
+// it). TYPE I counts file octets.
+TEST_F(TransferTest, RestInAsciiModeCountsConvertedOctets) {
+  write_file(path("lines.txt"), "line1\nline2\nline3\n");  // 21 octets converted
   ControlClient client = user_session();
   EXPECT_EQ(client.cmd("TYPE A").code, 200);
-  const Reply refused = client.cmd("REST 14");
-  EXPECT_EQ(refused.code, 501) << refused;
-  EXPECT_EQ(refused.text(), "Resuming transfers not allowed in ASCII mode.");
-  EXPECT_EQ(client.cmd("REST 0").code, 350);
-  // Nothing is pending: the whole file comes, converted.
-  const Transfer whole = download(client, "RETR lines.txt");
-  EXPECT_EQ(whole.data, "line1\r\nline2\r\nline3\r\n");
+  EXPECT_EQ(client.cmd("REST 14").code, 350);
+  const Transfer tail = download(client, "RETR lines.txt");
+  EXPECT_EQ(tail.completion.code, 226) << tail;
+  EXPECT_EQ(tail.data, "line3\r\n");
+  // Inside a converted line end: the client merges what it has.
+  EXPECT_EQ(client.cmd("REST 6").code, 350);
+  EXPECT_EQ(download(client, "RETR lines.txt").data, "\nline2\r\nline3\r\n");
+  EXPECT_EQ(client.cmd("REST 21").code, 350);
+  const Transfer at_end = download(client, "RETR lines.txt");
+  EXPECT_EQ(at_end.completion.code, 226) << at_end;
+  EXPECT_EQ(at_end.data, "");
+  {
+    Fd data = client.open_pasv();
+    ASSERT_TRUE(data);
+    EXPECT_EQ(client.cmd("REST 22").code, 350);
+    const Reply past = client.cmd("RETR lines.txt");
+    EXPECT_EQ(past.code, 554) << past;
+    EXPECT_NE(past.text().find("REST position (22) > file size (21)"), std::string::npos) << past;
+  }
+  {
+    Fd data = client.open_pasv();
+    ASSERT_TRUE(data);
+    EXPECT_EQ(client.cmd("REST 5").code, 350);
+    const Reply stor = client.cmd("STOR lines.txt");
+    EXPECT_EQ(stor.code, 554) << stor;
+    EXPECT_EQ(read_file(path("lines.txt")), "line1\nline2\nline3\n");
+  }
+  // Nothing is pending after a refusal: the whole file comes, converted.
+  EXPECT_EQ(download(client, "RETR lines.txt").data, "line1\r\nline2\r\nline3\r\n");
   EXPECT_EQ(client.cmd("TYPE I").code, 200);
   EXPECT_EQ(client.cmd("REST 12").code, 350);
-  const Transfer tail = download(client, "RETR lines.txt");
-  EXPECT_EQ(tail.data, "line3\n");
+  EXPECT_EQ(download(client, "RETR lines.txt").data, "line3\n");
 }
 
 // RFC 3659 5.3: APPE after REST MUST act as STOR or not be permitted; it is
@@ -397,13 +421,13 @@ TEST_F(TransferTest, NamesWithSpacesAndUnicode) {
 TEST_F(TransferTest, AborWithoutTransfer) {
   ControlClient client = user_session();
   const Reply abor = client.cmd("ABOR");
-  // RFC 959 4.1.3 allows 225 or 226 when no transfer is in progress.
-  EXPECT_TRUE(abor.code == 225 || abor.code == 226) << abor;
-  // With a prepared passive connection, ABOR drops it.
+  // RFC 959 5.4 lists 225 and 226; with no data connection, 225 (as peers).
+  EXPECT_EQ(abor.code, 225) << abor;
+  // With a prepared passive connection, ABOR closes it: 226 (RFC 959 4.1.3).
   Fd data = client.open_pasv();
   ASSERT_TRUE(data);
   const Reply again = client.cmd("ABOR");
-  EXPECT_TRUE(again.code == 225 || again.code == 226) << again;
+  EXPECT_EQ(again.code, 226) << again;
   EXPECT_EQ(client.cmd("RETR x").code, 425) << "the data connection survived ABOR";
 }
 

@@ -35,9 +35,16 @@ TEST(ParseType, DefinedButUnsupported) {
 
 TEST(ParseType, Malformed) {
   for (const auto text :
-       {""sv, " "sv, "X"sv, "AN"sv, "A  N"sv, " A"sv, "A "sv, "II"sv, "L"sv, "I\0"sv, "ASCII"sv}) {
+       {""sv, " "sv, "X"sv, "AN"sv, "A  N"sv, " A"sv, "II"sv, "L"sv, "I\0"sv, "ASCII"sv}) {
     EXPECT_EQ(parse_type_argument(text).error(), kInvalid) << text;
   }
+}
+
+TEST(ParseType, TrailingSpacesAreForgiven) {
+  // Some clients pad the argument ("TYPE I "); pyftpdlib takes it too.
+  EXPECT_EQ(*parse_type_argument("A "sv), TransferType::ascii);
+  EXPECT_EQ(*parse_type_argument("I  "sv), TransferType::image);
+  EXPECT_EQ(*parse_type_argument("L 8 "sv), TransferType::image);
 }
 
 // STRU and MODE (RFC 959 4.1.2)
@@ -47,7 +54,8 @@ TEST(ParseStru, FileOnly) {
   EXPECT_FALSE(parse_stru_argument("f"));
   EXPECT_EQ(parse_stru_argument("R"), kUnsupported);
   EXPECT_EQ(parse_stru_argument("p"), kUnsupported);
-  for (const auto text : {""sv, "F "sv, "FF"sv, "X"sv, "F\0"sv}) {
+  EXPECT_FALSE(parse_stru_argument("F "));  // a trailing space is forgiven
+  for (const auto text : {""sv, " F"sv, "FF"sv, "X"sv, "F\0"sv}) {
     EXPECT_EQ(parse_stru_argument(text), kInvalid) << text;
   }
 }
@@ -57,6 +65,7 @@ TEST(ParseMode, StreamOnly) {
   EXPECT_FALSE(parse_mode_argument("s"));
   EXPECT_EQ(parse_mode_argument("B"), kUnsupported);
   EXPECT_EQ(parse_mode_argument("c"), kUnsupported);
+  EXPECT_FALSE(parse_mode_argument("S "));  // a trailing space is forgiven
   for (const auto text : {""sv, " S"sv, "SS"sv, "Z"sv, "Stream"sv}) {
     EXPECT_EQ(parse_mode_argument(text), kInvalid) << text;
   }
