@@ -103,6 +103,11 @@ class FileTree {
   /// a tree that can read entries as they are asked for overrides it (the
   /// local disk's does, for directories of any size).
   virtual Result<std::unique_ptr<DirectoryReader>> open_directory(const VirtualPath& path);
+  /// Whether `path` is a directory the user may enter (CWD): success, or
+  /// not_a_directory, permission_denied (no search permission), ... The
+  /// default checks only that stat() says directory; a tree with access
+  /// rights of its own overrides it (the local disk's asks the kernel).
+  virtual Status enter_directory(const VirtualPath& path);
   virtual Result<std::unique_ptr<FileReader>> open_read(const VirtualPath& path,
                                                         std::uint64_t offset) = 0;
   virtual Result<std::unique_ptr<FileWriter>> open_write(const VirtualPath& path, WriteMode mode,

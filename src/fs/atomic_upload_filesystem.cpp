@@ -91,6 +91,7 @@ class AtomicUploadTree final : public FileTree {
 
   Result<FileInfo> stat(const VirtualPath& path) override { return inner_->stat(path); }
   Result<FileInfo> lstat(const VirtualPath& path) override { return inner_->lstat(path); }
+  Status enter_directory(const VirtualPath& path) override { return inner_->enter_directory(path); }
   Result<std::vector<FileInfo>> list(const VirtualPath& path, std::size_t max_entries) override {
     return inner_->list(path, max_entries);
   }

@@ -75,6 +75,9 @@ class CredentialTree final : public FileTree {
   Result<std::vector<FileInfo>> list(const VirtualPath& path, std::size_t max_entries) override {
     return as_user(*identity_, [&] { return inner_->list(path, max_entries); });
   }
+  Status enter_directory(const VirtualPath& path) override {
+    return as_user(*identity_, [&] { return inner_->enter_directory(path); });
+  }
   Result<std::unique_ptr<DirectoryReader>> open_directory(const VirtualPath& path) override {
     return as_user(*identity_, [&]() -> Result<std::unique_ptr<DirectoryReader>> {
       auto opened = inner_->open_directory(path);

@@ -32,6 +32,13 @@ class BufferedDirectoryReader final : public DirectoryReader {
 
 }  // namespace
 
+Status FileTree::enter_directory(const VirtualPath& path) {
+  auto info = stat(path);
+  if (!info) return info.error();
+  if (info->type != FileType::directory) return std::make_error_code(std::errc::not_a_directory);
+  return {};
+}
+
 Result<std::unique_ptr<DirectoryReader>> FileTree::open_directory(const VirtualPath& path) {
   auto entries = list(path, kDefaultListingLimit);
   if (!entries) return entries.error();

@@ -232,6 +232,17 @@ Result<FileInfo> LocalFileTree::stat(const VirtualPath& path) {
   return info_from(st, std::string(path.filename()));
 }
 
+Status LocalFileTree::enter_directory(const VirtualPath& path) {
+  // A directory one may not search (no x for this user) can be stat()ed but
+  // not entered: every path inside it would fail. Looking up "." in it is
+  // the kernel's own search-permission check (as chdir(2) makes).
+  auto fd = open_path(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (!fd) return fd.error();
+  const sys::UniqueFd inside(::openat(fd->get(), ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!inside) return last_error();
+  return {};
+}
+
 Result<FileInfo> LocalFileTree::lstat(const VirtualPath& path) {
   struct stat st {};
   if (path.is_root()) {

@@ -45,6 +45,7 @@ class LocalFileTree final : public FileTree {
 
   Result<FileInfo> stat(const VirtualPath& path) override;
   Result<FileInfo> lstat(const VirtualPath& path) override;
+  Status enter_directory(const VirtualPath& path) override;
   Result<std::vector<FileInfo>> list(const VirtualPath& path, std::size_t max_entries) override;
   /// Reads the names first and hands them out sorted, as list() does, for
   /// up to limits::kSortedListingEntries names; a bigger directory is handed

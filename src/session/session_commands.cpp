@@ -29,14 +29,15 @@ std::pair<std::string_view, std::string_view> split_word(std::string_view text) 
 
 asio::awaitable<void> Session::cmd_cwd(const Request& request) {
   // RFC 959 4.1.1. Without an argument, back to the home ("/").
+  // A directory the user cannot search is not entered (550, as chdir(2)
+  // refuses it): every path inside it would fail.
   const VirtualPath target = request.path_given ? request.path : VirtualPath();
-  auto info = tree_->stat(target);
-  if (!info) {
-    reply_error(info.error());
-    co_return;
-  }
-  if (info->type != FileType::directory) {
-    reply(550, "Not a directory.");
+  if (const Status entered = tree_->enter_directory(target)) {
+    if (entered == std::errc::not_a_directory) {
+      reply(550, "Not a directory.");
+    } else {
+      reply_error(entered);
+    }
     co_return;
   }
   cwd_ = target;

@@ -159,6 +159,13 @@ TEST_F(ThreadCredentialsTest, TreeOperationsRunAsTheUser) {
   EXPECT_TRUE(tree.stat(at("/root-only")));  // a stat needs only the directory
   EXPECT_EQ(tree.open_read(at("/root-only"), 0).error(), std::errc::permission_denied);
   EXPECT_EQ(tree.list(at("/closed"), 100).error(), std::errc::permission_denied);
+  // CWD: a directory nobody may not search is not entered; a file is none.
+  EXPECT_TRUE(tree.stat(at("/closed")));
+  EXPECT_EQ(tree.enter_directory(at("/closed")), std::errc::permission_denied);
+  EXPECT_FALSE(tree.enter_directory(at("/open")));
+  EXPECT_FALSE(tree.enter_directory(at("/")));
+  EXPECT_EQ(tree.enter_directory(at("/root-only")), std::errc::not_a_directory);
+  EXPECT_EQ(tree.enter_directory(at("/missing")), std::errc::no_such_file_or_directory);
   EXPECT_EQ(tree.make_directory(at("/not-mine")), std::errc::permission_denied);
   EXPECT_EQ(tree.remove_file(at("/root-only")), std::errc::permission_denied);
   EXPECT_FALSE(tree.make_directory(at("/open/mine")));
