@@ -9,6 +9,9 @@ namespace cppftpd::limits {
 
 /// Longest command line accepted, CRLF excluded. Longer lines get one 500.
 inline constexpr std::size_t kMaxCommandLine = 4096;
+/// Most command bytes read ahead, looking for an ABOR, while a command waits
+/// for the running transfer (Session::watch_for_abort).
+inline constexpr std::size_t kMaxReadAhead = 16 * 1024;
 /// Longest path argument (after resolution) a command may name.
 inline constexpr std::size_t kMaxPathLength = 4096;
 /// Most entries a listing sent on the control connection (STAT path) may

@@ -197,9 +197,12 @@ asio::awaitable<void> Session::dispatch(const std::string& line) {
     co_return;
   }
   // Commands other than ABOR/STAT/QUIT/NOOP wait for the running transfer
-  // (RFC 959 5.3: commands are answered in order).
+  // (RFC 959 5.3: commands are answered in order). An ABOR sent behind the
+  // waiting command still aborts the transfer at once (watch_for_abort).
   if (transfer_ && (spec->flags & kDuringTransfer) == 0) {
+    watch_for_abort();
     co_await transfer_done_.wait();
+    watching_abort_ = false;
     if (closed_) co_return;
   }
   // RFC 2228 3: a server that knows AUTH but does not offer security says 502.
@@ -252,6 +255,87 @@ asio::awaitable<void> Session::dispatch(const std::string& line) {
     }
   }
   co_await (this->*(spec->handler))(request);
+}
+
+// RFC 959 4.1: "Server PI, after receiving 'IP', scans the Telnet stream
+// for EXACTLY ONE FTP command" (4.1.3 ABOR: IP and Synch come before ABOR).
+// A command that waits for the transfer holds the command loop, so the lines
+// behind it are read here instead: each read is appended to the queued bytes
+// (unread_), which stay in order for the loop; an ABOR among them aborts the
+// transfer now, and is answered 226 when its turn comes, after the
+// transfer's 426 and the replies of the commands before it. Plain control
+// connections only: a TLS one is read through its SSL stream, which allows
+// one read at a time (the command loop's); there an ABOR behind another
+// command waits its turn as before.
+void Session::watch_for_abort() {
+  if (control_tls_) return;
+  watching_abort_ = true;
+  if (abort_queued()) {
+    abort_queued_transfer();
+    return;
+  }
+  if (!abort_wait_armed_) arm_abort_watch();
+}
+
+void Session::arm_abort_watch() {
+  abort_wait_armed_ = true;
+  control_.async_wait(asio::ip::tcp::socket::wait_read,
+                      [self = shared_from_this()](const std::error_code& ec) {
+                        self->abort_wait_armed_ = false;
+                        if (ec || self->closed_ || !self->watching_abort_) return;
+                        self->read_ahead_for_abort();
+                      });
+}
+
+void Session::read_ahead_for_abort() {
+  for (;;) {
+    // Bounded: past this much queued input the watch stops (the rest stays
+    // in the socket for the command loop).
+    if (unread_.size() >= limits::kMaxReadAhead) return;
+    std::error_code ec;
+    const std::string_view got = read_available(ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      arm_abort_watch();
+      return;
+    }
+    // End of stream or an error: the command loop reads it again (a closed
+    // socket keeps reporting its end) and closes then.
+    if (ec || got.empty()) return;
+    // unread_ lies in pipelined_ while a command runs (keep_unread()).
+    std::string queued;
+    queued.reserve(unread_.size() + got.size());
+    queued.append(unread_).append(got);
+    pipelined_ = std::move(queued);
+    unread_ = pipelined_;
+    if (abort_queued()) {
+      abort_queued_transfer();
+      return;
+    }
+  }
+}
+
+void Session::abort_queued_transfer() {
+  watching_abort_ = false;
+  // The transfer may have ended on its own meanwhile: then the ABOR is
+  // answered as one with no transfer.
+  if (!transfer_) return;
+  abort_transfer();
+  aborted_ahead_ = true;
+}
+
+bool Session::abort_queued() const {
+  // The queued bytes begin at a line boundary: the command loop has just
+  // taken a whole line. A copy of the reader scans them, consuming nothing.
+  protocol::LineReader scan;
+  std::string_view rest = unread_;
+  for (;;) {
+    const auto status = scan.next(rest);
+    if (status == protocol::LineReader::Status::need_more) return false;
+    if (status == protocol::LineReader::Status::line &&
+        protocol::split_command(scan.line()).verb == "ABOR") {
+      return true;
+    }
+  }
 }
 
 void Session::check_deadlines(Clock::time_point now) {

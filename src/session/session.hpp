@@ -178,6 +178,15 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<PumpResult> pump(Stream& stream, TransferJob& job, ActiveTransfer& active);
   void abort_transfer();
   asio::awaitable<void> store(const Request& request, WriteMode mode);
+  /// While a command waits for the running transfer, keeps reading the
+  /// (plain) control connection ahead of it, and aborts the transfer as soon
+  /// as an ABOR is among the lines queued behind it (ABOR answers 226 then).
+  void watch_for_abort();
+  void arm_abort_watch();
+  void read_ahead_for_abort();
+  /// Whether a complete ABOR line is among the bytes not yet dispatched.
+  bool abort_queued() const;
+  void abort_queued_transfer();
 
   /// True when PASV/EPSV/PORT/EPRT prepared a data connection and the
   /// protection level allows it; else replies 425 (a transfer command never
@@ -316,6 +325,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool timed_out_ = false;                            // told 421 by check_deadlines(), closing
   bool greeted_ = false;                              // serve() sent the 220
   bool finishing_ = false;                            // wind_down() runs
+  bool watching_abort_ = false;    // a command waits for the transfer (watch_for_abort)
+  bool abort_wait_armed_ = false;  // the watch's async_wait is pending
+  bool aborted_ahead_ = false;     // the watch aborted the transfer for a queued ABOR
   std::function<void()> on_end_;
 
   // Login.

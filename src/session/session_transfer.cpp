@@ -221,6 +221,12 @@ asio::awaitable<void> Session::cmd_abor(const Request&) {
   // open) and responds with a 226 reply"; with no data connection at all,
   // 225 (what vsftpd and pyftpdlib send; 5.4 lists both for ABOR).
   if (!transfer_) {
+    // The transfer this ABOR was queued behind, aborted when it arrived
+    // (watch_for_abort): its 426 went out, this is the ABOR's 226.
+    if (std::exchange(aborted_ahead_, false)) {
+      reply(226, "ABOR command successful.");
+      co_return;
+    }
     const bool prepared = data_.prepared();
     data_.cancel();
     if (prepared) {

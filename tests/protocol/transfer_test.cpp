@@ -387,6 +387,44 @@ TEST_F(TransferTest, AborWithTelnetSynchAsUrgentByte) {
   EXPECT_EQ(client.cmd("NOOP").code, 200);
 }
 
+// RFC 959 4.1: after IP the server "scans the Telnet stream for EXACTLY ONE
+// FTP command". An ABOR queued behind a command that waits for the transfer
+// still aborts it at once (the client never reads nor closes the data
+// connection here); the replies stay in command order: the transfer's 426,
+// the waiting command's, then the ABOR's 226.
+TEST_F(TransferTest, AborBehindAQueuedCommandStillAbortsTheTransfer) {
+  ControlClient client = user_session();
+  Fd data = start_stalled_retr(client);
+  ASSERT_TRUE(client.send("PWD"));
+  ASSERT_TRUE(client.send_raw("\xff\xf4\xff"));
+  ASSERT_TRUE(client.send_raw("\xf2", MSG_OOB));
+  ASSERT_TRUE(client.send_raw("ABOR\r\n"));
+  const Reply aborted = client.read_reply();
+  EXPECT_EQ(aborted.code, 426) << aborted;
+  const Reply pwd = client.read_reply();
+  EXPECT_EQ(pwd.code, 257) << pwd;
+  const Reply abor = client.read_reply();
+  EXPECT_EQ(abor.code, 226) << abor;
+  EXPECT_TRUE(wait_closed(data.get()));
+  EXPECT_EQ(client.cmd("NOOP").code, 200);
+  // Nothing is left over: a later ABOR with no transfer is the usual 225.
+  EXPECT_EQ(client.cmd("ABOR").code, 225);
+}
+
+// The same with several commands queued, the ABOR arriving in the same
+// segment as them, and a command after it that is answered in its turn.
+TEST_F(TransferTest, AborInAPipelinedBatchAbortsAndTheRestRunsInOrder) {
+  ControlClient client = user_session();
+  Fd data = start_stalled_retr(client);
+  ASSERT_TRUE(client.send_raw("TYPE A\r\nPWD\r\nABOR\r\nSYST\r\n"));
+  EXPECT_EQ(client.read_reply().code, 426);
+  EXPECT_EQ(client.read_reply().code, 200);
+  EXPECT_EQ(client.read_reply().code, 257);
+  EXPECT_EQ(client.read_reply().code, 226);
+  EXPECT_EQ(client.read_reply().code, 215);
+  EXPECT_TRUE(wait_closed(data.get()));
+}
+
 TEST_F(TransferTest, AborWhileWaitingForThePassiveConnection) {
   write_file(path("file.txt"), "x");
   ControlClient client = user_session();
