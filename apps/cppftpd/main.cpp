@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
   std::string nat_address;
   std::string range_text;
   bool debug = false;
+  bool verbose = false;
   std::string username;
   std::string password;
   unsigned timeout = 300;
@@ -128,6 +129,7 @@ int main(int argc, char** argv) {
   app.add_option("-r,--range", range_text,
                  "the range of TCP ports to use for passive connections (e.g. -r 8000-9000)");
   app.add_flag("-D,--debug", debug, "log every command and reply (passwords masked)");
+  app.add_flag("-V,--verbose", verbose, "more verbose logging: as --debug (pyftpdlib's flag)");
   app.add_option("-u,--username", username, "log in as this user instead of anonymous");
   app.add_option("-P,--password", password, "the password of --username");
   app.add_option("--timeout", timeout, "idle timeout in seconds (default 300; 0 disables)");
@@ -354,6 +356,9 @@ int main(int argc, char** argv) {
   config.max_connections = max_cons;
   config.max_connections_per_ip = max_cons_per_ip;
   config.max_login_attempts = max_login_attempts;
+  // pyftpdlib's -V asks for "a more verbose logging"; the more verbose
+  // level here is -D's.
+  if (verbose) debug = true;
   config.log_commands = debug;
   config.tls.enabled = tls;
   config.tls.certificate_file = certfile;

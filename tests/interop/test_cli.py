@@ -61,6 +61,7 @@ class HelpAndVersionTest(CliTestCase):
         text = result.stdout.decode("utf-8", "replace")
         for flag in ("-h", "--help", "-i", "--interface", "-p", "--port", "-w", "--write",
                      "-d", "--directory", "-n", "--nat-address", "-r", "--range", "-D", "--debug",
+                     "-V", "--verbose",
                      "-u", "--username", "-P", "--password", "--timeout", "--banner",
                      "--permit-foreign-addresses", "--permit-privileged-ports", "--encoding",
                      "--use-localtime", "--disable-sendfile", "--max-cons", "--max-cons-per-ip",
@@ -263,6 +264,18 @@ class ServerOptionsTest(CliTestCase):
         self.assertRegex(log, r"<- PASS \*{6}")
         self.assertNotIn(password, log)
         self.assertNotIn(wrong, log)
+
+    def test_verbose_logs_commands_as_debug_does(self):
+        # pyftpdlib's -V/--verbose, "a more verbose logging": here -D's level.
+        for flag in ("-V", "--verbose"):
+            server = self.start_server([flag, "-u", "bob", "-P", "pw"])
+            ftp = self.ftp(server, login=("bob", "pw"))
+            ftp.pwd()
+            ftp.quit()
+            self.assertIsNotNone(server.wait_for_log(r"<- QUIT"), flag)
+            self.assertEqual(server.stop(), 0)
+            self.assertRegex(server.log(), r"<- PWD", flag)
+            self.assertRegex(server.log(), r"<- PASS \*{6}", flag)
 
     def test_no_debug_does_not_log_commands(self):
         server = self.start_server(["-u", "bob", "-P", "pw"])

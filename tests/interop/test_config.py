@@ -71,7 +71,7 @@ class CheckTest(ConfigCase):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=TIMEOUT)
         return {
             "interface": "127.0.0.1", "port": 2122, "write": True, "directory": home,
-            "nat-address": "192.0.2.7", "range": "60000-60100", "debug": True,
+            "nat-address": "192.0.2.7", "range": "60000-60100", "debug": True, "verbose": True,
             "username": "bob", "timeout": 120, "banner": 'Hello "there" \\ friend',
             "permit-foreign-addresses": True, "permit-privileged-ports": True,
             "encoding": "utf8", "use-localtime": True, "disable-sendfile": True,
