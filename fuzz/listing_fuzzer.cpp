@@ -14,6 +14,7 @@
 #include "protocol/listing.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
+#include <algorithm>
 
 #include <array>
 #include <charconv>
@@ -224,7 +225,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // "MLST OPTS" [SP 1*(factname ";")] (RFC 3659 7.9.1).
   FUZZ_CHECK(protocol::parse_mlst_opts(opts.size() > 9 ? std::string_view(opts).substr(10) : "") ==
              facts);
-  FUZZ_CHECK((protocol::parse_mlst_opts(info.name) & ~protocol::kFactAll) == 0u);
+  // Any text: a fact set within kFactAll, or nullopt (501) exactly when the
+  // list, trailing spaces aside, holds a space or a control character.
+  const auto parsed = protocol::parse_mlst_opts(info.name);
+  std::string_view trimmed = info.name;
+  while (!trimmed.empty() && trimmed.back() == ' ') trimmed.remove_suffix(1);
+  const bool one_word = std::none_of(trimmed.begin(), trimmed.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= ' ' || c == '\x7f';
+  });
+  FUZZ_CHECK(parsed.has_value() == one_word);
+  FUZZ_CHECK(!parsed || (*parsed & ~protocol::kFactAll) == 0u);
   FUZZ_CHECK(protocol::format_mlst_feature(facts).starts_with("MLST type"));
 
   check_time_val(info.mtime, time_text);
