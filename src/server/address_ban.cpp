@@ -53,6 +53,13 @@ bool AddressBan::record_failure(const asio::ip::address& address, Clock::time_po
   return true;
 }
 
+void AddressBan::record_success(const asio::ip::address& address, Clock::time_point now) {
+  if (threshold_ == 0) return;
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(key_of(address));
+  if (it != entries_.end() && now >= it->second.banned_until) entries_.erase(it);
+}
+
 void AddressBan::make_room(Clock::time_point now) {
   // First whatever has expired; if the table is still full, the entry that
   // matters least: not banned, oldest window (a ban in force is kept as long

@@ -30,6 +30,13 @@ class AddressBan {
   /// a ban (the caller logs it and disconnects).
   bool record_failure(const asio::ip::address& address, Clock::time_point now = Clock::now());
 
+  /// A successful login from `address` forgives its failures so far (as
+  /// Windows' account lockout resets its count at a good logon): a user who
+  /// mistypes now and then, or a test suite that checks refusals between
+  /// its logins, is not banned; a guesser still is, after `threshold`
+  /// failures in a row. A ban in force stays.
+  void record_success(const asio::ip::address& address, Clock::time_point now = Clock::now());
+
   /// Entries held (for tests).
   std::size_t size() const;
 

@@ -160,6 +160,10 @@ class Server::Impl {
             .blocking_pool = blocking_pool_,
             .hooks = hooks_,
             .login_failed = [this](const asio::ip::address& peer) { return login_failed(peer); },
+            .login_succeeded =
+                [this](const asio::ip::address& peer) {
+                  ban_.record_success(protocol::unmap(peer));
+                },
             .tls = tls_.get(),
             .bandwidth = bandwidth_,
             .accounts = accounts_},

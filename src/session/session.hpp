@@ -46,6 +46,9 @@ struct SessionServices {
   /// Told of every failed login with the peer's address; true when that
   /// address is now banned (the session then says 421 and disconnects).
   std::function<bool(const asio::ip::address&)> login_failed;
+  /// Told of every successful login with the peer's address (which forgives
+  /// that address's failures so far).
+  std::function<void(const asio::ip::address&)> login_succeeded;
   tls::TlsContext* tls = nullptr;  ///< set when FTPS is configured
   /// The server's bandwidth limits (changeable while it runs).
   Bandwidth& bandwidth;

@@ -144,6 +144,7 @@ asio::awaitable<void> Session::cmd_pass(const Request& request) {
     co_return;
   }
 
+  if (services_.login_succeeded) services_.login_succeeded(peer_.address());
   account_ = services_.accounts.share(std::move(*account));
   tree_ = std::move(tree);
   cwd_ = VirtualPath();

@@ -109,6 +109,23 @@ TEST(SecurityBan, SuccessfulLoginsAndOtherAddressesDoNotCount) {
   EXPECT_EQ(other.greeting().code, 220) << other.greeting();
 }
 
+// A successful login forgives the address's failures so far: a client (or a
+// test suite) that checks refusals between its logins is never banned; a
+// guesser still is, after the threshold in a row.
+TEST(SecurityBan, ASuccessfulLoginForgivesTheFailuresBeforeIt) {
+  TestServer server = ban_server(3);
+  for (int round = 0; round < 4; ++round) {
+    fail_twice(server);  // 2 failures: one short of the ban
+    ControlClient good = server.connect();
+    ASSERT_EQ(good.greeting().code, 220) << round << ": " << good.greeting();
+    EXPECT_TRUE(good.login()) << round;
+  }
+  fail_twice(server);
+  EXPECT_EQ(fail_once(server).code, 421);  // the third in a row bans
+  ControlClient refused = server.connect();
+  EXPECT_EQ(refused.greeting().code, 421) << refused.greeting();
+}
+
 TEST(SecurityLogin, UserAlwaysAnswers331TheSameWay) {
   // draft-ietf-ftpext-sec-consider-02 section 7: USER must not tell which
   // names exist; the failure comes only with PASS, and reads the same.

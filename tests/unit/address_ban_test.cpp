@@ -42,6 +42,23 @@ TEST(AddressBan, FailuresOutsideTheWindowDoNotAddUp) {
   EXPECT_TRUE(ban.record_failure(a, t0 + 63s));
 }
 
+TEST(AddressBan, ASuccessForgivesTheFailuresButNotABanInForce) {
+  AddressBan ban(3, 600s, 900s, 100);
+  const auto t0 = Clock::now();
+  const auto a = ip("192.0.2.1");
+  EXPECT_FALSE(ban.record_failure(a, t0));
+  EXPECT_FALSE(ban.record_failure(a, t0 + 1s));
+  ban.record_success(a, t0 + 2s);
+  EXPECT_EQ(ban.size(), 0U);
+  EXPECT_FALSE(ban.record_failure(a, t0 + 3s));  // counted from 1 again
+  EXPECT_FALSE(ban.record_failure(a, t0 + 4s));
+  EXPECT_TRUE(ban.record_failure(a, t0 + 5s));
+  ban.record_success(a, t0 + 6s);  // a session that was in before the ban
+  EXPECT_TRUE(ban.banned(a, t0 + 7s));
+  ban.record_success(ip("192.0.2.9"), t0 + 7s);  // unknown: nothing to forgive
+  EXPECT_EQ(ban.size(), 1U);
+}
+
 TEST(AddressBan, ZeroThresholdIsOff) {
   AddressBan ban(0, 600s, 900s, 100);
   const auto a = ip("192.0.2.1");
