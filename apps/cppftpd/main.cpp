@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
   }
   CLI::App app{"cppftpd: share a directory over FTP (anonymous, read-only, port 2121 by default)",
                "cppftpd"};
+  // An option given twice takes its last value, as pyftpdlib's optparse
+  // does (a wrapper can append "-p 2122" to a base command line).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   std::string interface;
   unsigned port = 2121;
   bool write = false;

@@ -242,6 +242,15 @@ class ServerOptionsTest(CliTestCase):
         self.assertIn("10,1,2,3,", reply)
         self.assertIsNotNone(server.wait_for_log(r"(?i)masquerade.*10\.1\.2\.3"))
 
+    def test_an_option_given_twice_takes_its_last_value(self):
+        # As pyftpdlib's optparse: the fixture passes "-p 0 -d ROOT" first.
+        other = tempfile.mkdtemp(prefix="cppftpd-cli-last-")
+        self.addCleanup(shutil.rmtree, other, True)
+        fx.write_file(os.path.join(other, "last.txt"), b"the last -d wins")
+        server = self.start_server(["-d", other, "-p", "0"])
+        ftp = self.ftp(server, login="anonymous")
+        self.assertEqual(ftp.nlst(), ["last.txt"])
+
     def test_debug_logs_commands_and_masks_passwords(self):
         password = "S3cr3t-P4ssw0rd-x9"
         wrong = "Wr0ng-Guess-q7"
