@@ -30,6 +30,9 @@ struct FileInfo {
   std::uint64_t device = 0;  ///< with inode: a unique id for MLSD's "unique" fact
   std::uint64_t inode = 0;
   std::string link_target;  ///< for symlinks, where they point (as stored)
+  /// For FileType::other, the letter `ls -l` shows for it: 'p' (FIFO), 's'
+  /// (socket), 'c' or 'b' (device); 0 when not known ('-' is shown then).
+  char other_kind = 0;
 };
 
 /// A file open for reading.

@@ -51,6 +51,10 @@ FileInfo info_from(const struct stat& st, std::string name) {
   info.nlink = static_cast<std::uint64_t>(st.st_nlink);
   info.device = static_cast<std::uint64_t>(st.st_dev);
   info.inode = static_cast<std::uint64_t>(st.st_ino);
+  if (S_ISFIFO(st.st_mode)) info.other_kind = 'p';
+  if (S_ISSOCK(st.st_mode)) info.other_kind = 's';
+  if (S_ISCHR(st.st_mode)) info.other_kind = 'c';
+  if (S_ISBLK(st.st_mode)) info.other_kind = 'b';
   return info;
 }
 

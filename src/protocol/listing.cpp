@@ -101,6 +101,8 @@ std::string format_list_line(const FileInfo& info, std::time_t now, bool use_loc
     type = 'l';
   } else if (info.type == FileType::directory) {
     type = 'd';
+  } else if (info.type == FileType::other && info.other_kind != 0) {
+    type = info.other_kind;  // FIFO, socket, device: as ls shows them
   }
   // A symlink's own mode means nothing on Linux; ls shows it as rwxrwxrwx.
   const std::string permissions = is_link ? "rwxrwxrwx" : permission_string(info.mode);

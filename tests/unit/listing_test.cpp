@@ -100,6 +100,21 @@ TEST(FormatListLine, Directory) {
             "drwxr-xr-x   2 1000     1000         4096 Nov 25 10:10 pub\r\n");
 }
 
+TEST(FormatListLine, SpecialFilesShowTheirLsLetter) {
+  // A FIFO, socket or device is not a regular file a client could fetch.
+  FileInfo fifo = regular_file();
+  fifo.type = FileType::other;
+  fifo.size = 0;
+  for (const char kind : {'p', 's', 'c', 'b'}) {
+    fifo.other_kind = kind;
+    EXPECT_EQ(format_list_line(fifo, kNow, false),
+              std::string(1, kind) +
+                  "rw-r--r--   1 1000     1000            0 Nov 25 10:10 file.txt\r\n");
+  }
+  fifo.other_kind = 0;  // unknown: as before
+  EXPECT_EQ(format_list_line(fifo, kNow, false).substr(0, 10), "-rw-r--r--");
+}
+
 TEST(FormatListLine, OldFileShowsYear) {
   FileInfo info = regular_file();
   info.mtime = utc(2020, 3, 7, 8, 9, 10);

@@ -469,6 +469,8 @@ TEST_F(LocalFilesystemTest, ListIsSortedAndDescribesEntries) {
   EXPECT_EQ(file->mode, expected.st_mode & 07777);
   EXPECT_EQ(find(*listing, "sub")->type, FileType::directory);
   EXPECT_EQ(find(*listing, "fifo")->type, FileType::other);
+  EXPECT_EQ(find(*listing, "fifo")->other_kind, 'p');
+  EXPECT_EQ(find(*listing, "file.txt")->other_kind, 0);
 }
 
 TEST_F(LocalFilesystemTest, ListSortsByBytes) {
