@@ -93,6 +93,29 @@ void check_epsv(std::string_view input) {
   }
 }
 
+// HOST (RFC 7151 3.1): a name is dot-separated labels of letters, digits and
+// '-' (not at either end); a literal is an address whose text parses back.
+void check_host(std::string_view input) {
+  const auto parsed = protocol::parse_host_argument(input);
+  if (!parsed) {
+    FUZZ_CHECK(parsed.error() == std::errc::invalid_argument);
+    return;
+  }
+  if (parsed->literal) {
+    FUZZ_CHECK(parsed->literal->is_v4() || input.front() == '[');
+    return;
+  }
+  FUZZ_CHECK(!input.empty() && input.size() <= 253);
+  FUZZ_CHECK(input.front() != '.' && input.back() != '.' && input.front() != '-' &&
+             input.back() != '-');
+  for (const char c : input) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '-' || c == '.';
+    FUZZ_CHECK(allowed);
+  }
+  FUZZ_CHECK(input.find("..") == std::string_view::npos);
+}
+
 void check_replies(const std::uint8_t* data, std::size_t size) {
   if (size < 6) return;
   const asio::ip::address_v4 address(
@@ -137,6 +160,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_port(input);
   check_eprt(input);
   check_epsv(input);
+  check_host(input);
   check_replies(data, size);
   return 0;
 }

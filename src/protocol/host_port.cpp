@@ -143,6 +143,50 @@ Result<EpsvArgument> parse_epsv_argument(std::string_view argument) {
   return result;
 }
 
+namespace {
+
+// RFC 7151 3.1: sub-domain = let-dig [ldh-str]; ldh-str = *( ALPHA / DIGIT
+// / "-" ) let-dig: letters, digits and '-', neither first nor last.
+bool valid_label(std::string_view label) noexcept {
+  if (label.empty() || label.size() > 63) return false;
+  if (label.front() == '-' || label.back() == '-') return false;
+  for (const char c : label) {
+    const bool let_dig = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!let_dig && c != '-') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<HostArgument> parse_host_argument(std::string_view argument) {
+  // RFC 7151 3.1: hostname = domain / IP-literal, IP-literal = "[" IPv6address
+  // "]" / IPv4address (RFC 3986 3.2.2: no zone identifier, no port).
+  if (argument.empty() || argument.size() > 253 + 2) return std::errc::invalid_argument;
+  std::error_code ec;
+  if (argument.front() == '[') {
+    if (argument.size() < 3 || argument.back() != ']') return std::errc::invalid_argument;
+    const std::string inner(argument.substr(1, argument.size() - 2));
+    if (inner.find('%') != std::string::npos) return std::errc::invalid_argument;
+    const auto v6 = asio::ip::make_address_v6(inner, ec);
+    if (ec) return std::errc::invalid_argument;
+    return HostArgument{asio::ip::address(v6)};
+  }
+  // Dotted decimal that is an IPv4 address is one (inet_pton: four parts,
+  // each 0-255, no leading zeros); anything else must be a domain name.
+  const auto v4 = asio::ip::make_address_v4(std::string(argument), ec);
+  if (!ec) return HostArgument{asio::ip::address(v4)};
+  if (argument.size() > 253) return std::errc::invalid_argument;
+  std::string_view rest = argument;
+  for (;;) {
+    const auto dot = rest.find('.');
+    if (!valid_label(rest.substr(0, dot))) return std::errc::invalid_argument;
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  return HostArgument{};
+}
+
 std::string format_pasv_reply(const asio::ip::address_v4& address, std::uint16_t port) {
   // RFC 959 4.1.2 and 4.2: "227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)."
   const auto bytes = address.to_bytes();

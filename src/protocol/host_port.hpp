@@ -33,6 +33,15 @@ struct EpsvArgument {
 /// another number (the caller answers 522).
 Result<EpsvArgument> parse_epsv_argument(std::string_view argument);
 
+/// HOST's argument (RFC 7151 3.1): a domain name (letters, digits and '-'
+/// in dot-separated labels, none starting or ending with '-'), an IPv4
+/// literal, or an IPv6 literal in brackets. A name: nullopt address; a
+/// literal: its address; invalid_argument for anything else (501).
+struct HostArgument {
+  std::optional<asio::ip::address> literal;
+};
+Result<HostArgument> parse_host_argument(std::string_view argument);
+
 /// The text of a 227 reply: "Entering Passive Mode (h1,h2,h3,h4,p1,p2)."
 std::string format_pasv_reply(const asio::ip::address_v4& address, std::uint16_t port);
 /// The text of a 229 reply: "Entering Extended Passive Mode (|||port|)."

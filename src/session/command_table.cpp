@@ -24,7 +24,7 @@ constexpr std::uint8_t kCreds = kCredentials;
 // Reply codes and syntax are RFC 959 4.1 and 5.3 unless a row says otherwise.
 std::span<const CommandSpec> Session::command_table() {
   using S = Session;
-  static constexpr std::array<CommandSpec, 51> kTable{{
+  static constexpr std::array<CommandSpec, 52> kTable{{
       {"ABOR", &S::cmd_abor, kUser, Arg::none, PathArg::none, 0, kTransfer,
        "Syntax: ABOR (abort transfer).", ""},
       {"ACCT", &S::cmd_acct, kAny, Arg::required, PathArg::none, 0, kNone,
@@ -54,6 +54,9 @@ std::span<const CommandSpec> Session::command_table() {
        "Syntax: FEAT (list all new features supported).", ""},
       {"HELP", &S::cmd_help, kAny, Arg::optional, PathArg::none, 0, kRest,
        "Syntax: HELP [<SP> cmd] (show help).", ""},
+      // RFC 7151: the virtual host, before login; this server has one.
+      {"HOST", &S::cmd_host, kAny, Arg::required, PathArg::none, 0, kNone,
+       "Syntax: HOST <SP> hostname (virtual host to log in to; before USER).", "HOST"},
       {"LIST", &S::cmd_list, kUser, Arg::optional, PathArg::listing, 'l', kNone,
        "Syntax: LIST [<SP> path] (list files).", ""},
       {"MDTM", &S::cmd_mdtm, kUser, Arg::required, PathArg::argument, 'l', kRest,

@@ -249,6 +249,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_epsv(const Request&);
   asio::awaitable<void> cmd_feat(const Request&);
   asio::awaitable<void> cmd_help(const Request&);
+  asio::awaitable<void> cmd_host(const Request&);
   asio::awaitable<void> cmd_list(const Request&);
   asio::awaitable<void> cmd_mdtm(const Request&);
   asio::awaitable<void> cmd_mfmt(const Request&);

@@ -153,6 +153,37 @@ asio::awaitable<void> Session::cmd_pass(const Request& request) {
   reply(230, account_->msg_login);
 }
 
+asio::awaitable<void> Session::cmd_host(const Request& request) {
+  // RFC 7151 3: HOST "MUST be issued before the user is authenticated";
+  // after, it is "an erroneous sequence of commands" (503).
+  if (account_) {
+    reply(503, "HOST must come before the login.");
+    co_return;
+  }
+  // 3.3: "A 501 reply SHOULD be sent if the hostname given is syntactically
+  // invalid, and a 504 reply SHOULD be sent if a syntactically valid hostname
+  // is not a valid virtual hostname for the server"; either way the HOST is
+  // ignored (3.3 a) and the client may send another.
+  const auto host = protocol::parse_host_argument(request.argument);
+  if (!host) {
+    reply(501, "Invalid host name.");
+    co_return;
+  }
+  // 3.1: "if the IPv4 or IPv6 literal address specified by the client does
+  // not match the literal address for the server, the server MUST respond
+  // with a 504 reply".
+  if (host->literal && protocol::unmap(*host->literal) != protocol::unmap(local_.address())) {
+    reply(504, "That address is not this server's.");
+    co_return;
+  }
+  // One virtual host here: every name selects it (3.3 lets a server route
+  // unknown names to a default host). A HOST repeated before login counts as
+  // the last one (3); a USER already sent is flushed, since the login
+  // belongs to the host chosen.
+  pending_user_.reset();
+  reply(220, "Host accepted.");
+}
+
 asio::awaitable<void> Session::cmd_acct(const Request&) {
   reply(202, "Command not implemented, superfluous at this site.");
   co_return;

@@ -14,10 +14,10 @@ using CommandsTest = FtpTest;
 // Every verb of the command table (RFC 959 4.1, RFC 775, RFC 2389, RFC 2428,
 // RFC 3659, draft-somers-ftp-mfxx).
 const std::set<std::string> kVerbs = {
-    "ABOR", "ACCT", "ALLO", "APPE", "CDUP", "CWD",  "DELE", "EPRT", "EPSV", "FEAT", "HELP", "LIST",
-    "MDTM", "MFMT", "MKD",  "MLSD", "MLST", "MODE", "NLST", "NOOP", "OPTS", "PASS", "PASV", "PORT",
-    "PWD",  "QUIT", "REIN", "REST", "RETR", "RMD",  "RNFR", "RNTO", "SITE", "SIZE", "STAT", "STOR",
-    "STOU", "STRU", "SYST", "TYPE", "USER", "XCUP", "XCWD", "XMKD", "XPWD", "XRMD", "XSTA"};
+    "ABOR", "ACCT", "ALLO", "APPE", "CDUP", "CWD",  "DELE", "EPRT", "EPSV", "FEAT", "HELP", "HOST",
+    "LIST", "MDTM", "MFMT", "MKD",  "MLSD", "MLST", "MODE", "NLST", "NOOP", "OPTS", "PASS", "PASV",
+    "PORT", "PWD",  "QUIT", "REIN", "REST", "RETR", "RMD",  "RNFR", "RNTO", "SITE", "SIZE", "STAT",
+    "STOR", "STOU", "STRU", "SYST", "TYPE", "USER", "XCUP", "XCWD", "XMKD", "XPWD", "XRMD", "XSTA"};
 
 std::set<std::string> words_of(const std::vector<std::string>& lines) {
   std::set<std::string> words;
@@ -150,7 +150,7 @@ TEST_F(CommandsTest, FeatListsTheExtensions) {
     features.insert(line.substr(1));
   }
   for (const char* expected :
-       {"EPRT", "EPSV", "MDTM", "MFMT", "REST STREAM", "SIZE", "TVFS", "UTF8"}) {
+       {"EPRT", "EPSV", "HOST", "MDTM", "MFMT", "REST STREAM", "SIZE", "TVFS", "UTF8"}) {
     EXPECT_EQ(features.count(expected), 1U) << "FEAT lacks " << expected << ": " << feat;
   }
   EXPECT_EQ(

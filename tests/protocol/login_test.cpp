@@ -34,6 +34,29 @@ TEST_F(LoginTest, NamedUserLogsIn) {
   EXPECT_EQ(client.cmd("PWD").code, 257);
 }
 
+// RFC 7151: HOST before login selects the virtual host (this server has
+// one, so any valid name does); a literal must be the server's own address;
+// 501 for a bad name, 503 after login; repeated, the last one counts; a USER
+// sent before it is flushed.
+TEST_F(LoginTest, HostBeforeLoginSelectsTheVirtualHost) {
+  ControlClient client = server().connect();
+  EXPECT_EQ(client.cmd("HOST ftp.example.com").code, 220);
+  EXPECT_EQ(client.cmd("HOST 127.0.0.1").code, 220);  // the server's address
+  const Reply other = client.cmd("HOST 192.0.2.1");
+  EXPECT_EQ(other.code, 504) << other;
+  EXPECT_EQ(client.cmd("HOST [::1]").code, 504);  // connected over IPv4
+  EXPECT_EQ(client.cmd("HOST bad_name!").code, 501);
+  EXPECT_EQ(client.cmd("HOST").code, 501);
+  EXPECT_EQ(client.cmd("USER user").code, 331);
+  EXPECT_EQ(client.cmd("HOST ftp.example.com").code, 220);
+  EXPECT_EQ(client.cmd("PASS 12345").code, 503) << "HOST flushes a USER sent before it";
+  EXPECT_TRUE(client.login());
+  const Reply after = client.cmd("HOST ftp.example.com");
+  EXPECT_EQ(after.code, 503) << after;
+  EXPECT_EQ(client.cmd("PWD").code, 257);
+  EXPECT_TRUE(client.cmd("FEAT").contains("\r\n HOST\r\n"));
+}
+
 TEST_F(LoginTest, AnonymousLogsInWithAnyPassword) {
   for (const char* name : {"anonymous", "ftp", "ANONYMOUS"}) {
     ControlClient client = server().connect();
@@ -121,10 +144,14 @@ TEST_F(LoginTest, PassAfterLoginIs503) {
 
 TEST_F(LoginTest, CommandsBeforeLoginAre530) {
   ControlClient client = server().connect();
-  for (const char* line :
-       {"PWD", "CWD /", "LIST", "NLST", "RETR x", "STOR x", "PASV", "EPSV", "PORT 127,0,0,1,4,1",
-        "MKD d", "DELE x", "SIZE x", "MDTM x", "TYPE I", "MLSD", "MLST", "SITE HELP", "STAT /",
-        "ABOR", "REST 0", "CDUP", "RNFR x"}) {
+  for (const char* line : {"PWD",    "CWD /",     "LIST",
+                           "NLST",   "RETR x",    "STOR x",
+                           "PASV",   "EPSV",      "PORT 127,0,0,1,4,1",
+                           "MKD d",  "DELE x",    "SIZE x",
+                           "MDTM x", "TYPE I",    "MLSD",
+                           "MLST",   "SITE HELP", "STAT /",
+                           "ABOR",   "REST 0",    "CDUP",
+                           "RNFR x"}) {
     const Reply reply = client.cmd(line);
     EXPECT_EQ(reply.code, 530) << line << ": " << reply;
   }

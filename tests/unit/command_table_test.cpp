@@ -51,10 +51,11 @@ TEST(CommandTable, PermissionLettersMatchPyftpdlib) {
 }
 
 TEST(CommandTable, OnlyLoginCommandsWorkBeforeLogin) {
-  // FTPS (RFC 4217 10.3): AUTH, PBSZ and PROT may come before USER.
-  const std::set<std::string_view> open{"ACCT", "AUTH", "CCC",  "FEAT", "HELP", "NOOP",
-                                        "OPTS", "PASS", "PBSZ", "PROT", "QUIT", "REIN",
-                                        "STAT", "SYST", "USER", "XSTA"};
+  // FTPS (RFC 4217 10.3): AUTH, PBSZ and PROT may come before USER; HOST
+  // (RFC 7151 3) must.
+  const std::set<std::string_view> open{"ACCT", "AUTH", "CCC",  "FEAT", "HELP", "HOST",
+                                        "NOOP", "OPTS", "PASS", "PBSZ", "PROT", "QUIT",
+                                        "REIN", "STAT", "SYST", "USER", "XSTA"};
   for (const auto& row : Session::command_table()) {
     EXPECT_EQ(row.access == Access::anyone, open.count(row.verb) == 1) << row.verb;
   }
@@ -72,7 +73,7 @@ TEST(CommandTable, FeatIsGeneratedFromTheTable) {
   EXPECT_TRUE(std::is_sorted(lines.begin(), lines.end()));
   const std::set<std::string> got(lines.begin(), lines.end());
   for (const char* feature :
-       {"EPRT", "EPSV", "MDTM", "MFMT", "REST STREAM", "SIZE", "TVFS", "UTF8"}) {
+       {"EPRT", "EPSV", "HOST", "MDTM", "MFMT", "REST STREAM", "SIZE", "TVFS", "UTF8"}) {
     EXPECT_EQ(got.count(feature), 1U) << feature;
   }
   const auto mlst = std::find_if(lines.begin(), lines.end(),

@@ -259,5 +259,33 @@ TEST(Unmap, OthersUnchanged) {
   }
 }
 
+// HOST (RFC 7151 3.1)
+
+TEST(ParseHostArgument, DomainNames) {
+  for (const auto text : {"ftp.example.com"sv, "example"sv, "a"sv, "xn--e1afmkfd.com"sv, "1.2.3"sv,
+                          "0ne-two.3com.net"sv, "localhost"sv}) {
+    const auto parsed = parse_host_argument(text);
+    ASSERT_TRUE(parsed.ok()) << text;
+    EXPECT_FALSE(parsed->literal.has_value()) << text;
+  }
+}
+
+TEST(ParseHostArgument, AddressLiterals) {
+  EXPECT_EQ(parse_host_argument("192.0.2.7")->literal, make_address("192.0.2.7"));
+  EXPECT_EQ(parse_host_argument("[::1]")->literal, make_address("::1"));
+  EXPECT_EQ(parse_host_argument("[2001:db8::7]")->literal, make_address("2001:db8::7"));
+}
+
+TEST(ParseHostArgument, InvalidIs501) {
+  for (const auto text : {""sv, " "sv, "-a.com"sv, "a-.com"sv, "a..com"sv, "a.com."sv, ".a.com"sv,
+                          "a_b.com"sv, "a b"sv, "host:21"sv, "[::1"sv, "::1"sv, "[]"sv,
+                          "[192.0.2.1]"sv, "[fe80::1%eth0]"sv, "caf\xc3\xa9.com"sv, "a.com/x"sv}) {
+    EXPECT_EQ(parse_host_argument(text).error(), std::errc::invalid_argument) << text;
+  }
+  EXPECT_EQ(parse_host_argument(std::string(64, 'a') + ".com").error(),
+            std::errc::invalid_argument);  // a label over 63
+  EXPECT_TRUE(parse_host_argument(std::string(63, 'a') + ".com").ok());
+}
+
 }  // namespace
 }  // namespace cppftpd::protocol
