@@ -17,6 +17,7 @@ constexpr std::uint8_t kTransfer = kDuringTransfer;
 constexpr std::uint8_t kRest = kKeepsRest;
 constexpr std::uint8_t kTls = kTlsOnly;
 constexpr std::uint8_t kCreds = kCredentials;
+constexpr std::uint8_t kXfer = kStartsTransfer;
 
 }  // namespace
 
@@ -31,7 +32,7 @@ std::span<const CommandSpec> Session::command_table() {
        "Syntax: ACCT <SP> account-information (not needed here).", ""},
       {"ALLO", &S::cmd_allo, kUser, Arg::required, PathArg::none, 0, kRest,
        "Syntax: ALLO <SP> bytes (no storage allocation needed).", ""},
-      {"APPE", &S::cmd_appe, kUser, Arg::required, PathArg::argument, 'a', kNone,
+      {"APPE", &S::cmd_appe, kUser, Arg::required, PathArg::argument, 'a', kXfer,
        "Syntax: APPE <SP> file-name (append data to file).", ""},
       // RFC 4217 4 and RFC 2228 3: AUTH TLS (TLS-C, SSL and TLS-P too).
       {"AUTH", &S::cmd_auth, kAny, Arg::required, PathArg::none, 0, kTls,
@@ -57,7 +58,7 @@ std::span<const CommandSpec> Session::command_table() {
       // RFC 7151: the virtual host, before login; this server has one.
       {"HOST", &S::cmd_host, kAny, Arg::required, PathArg::none, 0, kNone,
        "Syntax: HOST <SP> hostname (virtual host to log in to; before USER).", "HOST"},
-      {"LIST", &S::cmd_list, kUser, Arg::optional, PathArg::listing, 'l', kNone,
+      {"LIST", &S::cmd_list, kUser, Arg::optional, PathArg::listing, 'l', kXfer,
        "Syntax: LIST [<SP> path] (list files).", ""},
       {"MDTM", &S::cmd_mdtm, kUser, Arg::required, PathArg::argument, 'l', kRest,
        "Syntax: MDTM [<SP> path] (file last modification time).", "MDTM"},
@@ -65,14 +66,14 @@ std::span<const CommandSpec> Session::command_table() {
        "Syntax: MFMT <SP> timeval <SP> path (file update last modification time).", "MFMT"},
       {"MKD", &S::cmd_mkd, kUser, Arg::required, PathArg::argument, 'm', kNone,
        "Syntax: MKD <SP> path (create directory).", ""},
-      {"MLSD", &S::cmd_mlsd, kUser, Arg::optional, PathArg::argument, 'l', kNone,
+      {"MLSD", &S::cmd_mlsd, kUser, Arg::optional, PathArg::argument, 'l', kXfer,
        "Syntax: MLSD [<SP> path] (list directory).", ""},
       // The MLST feature line is built from the session's fact set.
       {"MLST", &S::cmd_mlst, kUser, Arg::optional, PathArg::argument, 'l', kNone,
        "Syntax: MLST [<SP> path] (show information about path).", "MLST"},
       {"MODE", &S::cmd_mode, kUser, Arg::required, PathArg::none, 0, kRest,
        "Syntax: MODE <SP> mode (noop; set data transfer mode).", ""},
-      {"NLST", &S::cmd_nlst, kUser, Arg::optional, PathArg::listing, 'l', kNone,
+      {"NLST", &S::cmd_nlst, kUser, Arg::optional, PathArg::listing, 'l', kXfer,
        "Syntax: NLST [<SP> path] (list path in a compact form).", ""},
       {"NOOP", &S::cmd_noop, kAny, Arg::none, PathArg::none, 0, kTransfer | kRest,
        "Syntax: NOOP (just do nothing).", ""},
@@ -99,7 +100,7 @@ std::span<const CommandSpec> Session::command_table() {
       // RFC 3659 5: restart of STREAM mode transfers.
       {"REST", &S::cmd_rest, kUser, Arg::required, PathArg::none, 0, kRest,
        "Syntax: REST <SP> offset (set file offset).", "REST STREAM"},
-      {"RETR", &S::cmd_retr, kUser, Arg::required, PathArg::argument, 'r', kNone,
+      {"RETR", &S::cmd_retr, kUser, Arg::required, PathArg::argument, 'r', kXfer,
        "Syntax: RETR <SP> file-name (retrieve a file).", ""},
       {"RMD", &S::cmd_rmd, kUser, Arg::required, PathArg::argument, 'd', kNone,
        "Syntax: RMD <SP> dir-name (remove directory).", ""},
@@ -113,9 +114,9 @@ std::span<const CommandSpec> Session::command_table() {
        "Syntax: SIZE <SP> file-name (get file size).", "SIZE"},
       {"STAT", &S::cmd_stat, kAny, Arg::optional, PathArg::none, 0, kTransfer | kRest,
        "Syntax: STAT [<SP> path name] (server stats [list files]).", ""},
-      {"STOR", &S::cmd_stor, kUser, Arg::required, PathArg::argument, 'w', kNone,
+      {"STOR", &S::cmd_stor, kUser, Arg::required, PathArg::argument, 'w', kXfer,
        "Syntax: STOR <SP> file-name (store a file).", ""},
-      {"STOU", &S::cmd_stou, kUser, Arg::optional, PathArg::none, 0, kNone,
+      {"STOU", &S::cmd_stou, kUser, Arg::optional, PathArg::none, 0, kXfer,
        "Syntax: STOU [<SP> name] (store a file with a unique name).", ""},
       {"STRU", &S::cmd_stru, kUser, Arg::required, PathArg::none, 0, kRest,
        "Syntax: STRU <SP> type (noop; set file structure).", ""},

@@ -52,6 +52,7 @@ enum CommandFlags : std::uint8_t {
   kKeepsRest = 1 << 1,       ///< does not cancel a pending REST
   kTlsOnly = 1 << 2,         ///< FTPS: 502 (and not in FEAT) unless TLS is configured
   kCredentials = 1 << 3,     ///< carries credentials: 530 in the clear when TLS is required
+  kStartsTransfer = 1 << 4,  ///< opens a data transfer (RETR, STOR, LIST, ...)
 };
 
 struct CommandSpec {

@@ -196,6 +196,15 @@ asio::awaitable<void> Session::dispatch(const std::string& line) {
     reply(500, fmt::format("Command \"{}\" not understood.", command.verb));
     co_return;
   }
+  // The ABOR that watch_for_abort() acted on is this one, or none: the mark
+  // is used up by the next ABOR line, whatever its reply turns out to be.
+  struct ForgetAbortedAhead {
+    bool& flag;
+    bool applies;
+    ~ForgetAbortedAhead() {
+      if (applies) flag = false;
+    }
+  } forget{aborted_ahead_, spec->handler == &Session::cmd_abor};
   // Commands other than ABOR/STAT/QUIT/NOOP wait for the running transfer
   // (RFC 959 5.3: commands are answered in order). An ABOR sent behind the
   // waiting command still aborts the transfer at once (watch_for_abort).
@@ -326,15 +335,18 @@ void Session::abort_queued_transfer() {
 bool Session::abort_queued() const {
   // The queued bytes begin at a line boundary: the command loop has just
   // taken a whole line. A copy of the reader scans them, consuming nothing.
+  // An ABOR behind a command that starts a transfer of its own is that
+  // transfer's: the scan stops there.
   protocol::LineReader scan;
   std::string_view rest = unread_;
   for (;;) {
     const auto status = scan.next(rest);
     if (status == protocol::LineReader::Status::need_more) return false;
-    if (status == protocol::LineReader::Status::line &&
-        protocol::split_command(scan.line()).verb == "ABOR") {
-      return true;
-    }
+    if (status != protocol::LineReader::Status::line) continue;
+    const std::string verb = protocol::split_command(scan.line()).verb;
+    if (verb == "ABOR") return true;
+    const CommandSpec* spec = find_command(verb);
+    if (spec != nullptr && (spec->flags & kStartsTransfer) != 0) return false;
   }
 }
 

@@ -223,7 +223,7 @@ asio::awaitable<void> Session::cmd_abor(const Request&) {
   if (!transfer_) {
     // The transfer this ABOR was queued behind, aborted when it arrived
     // (watch_for_abort): its 426 went out, this is the ABOR's 226.
-    if (std::exchange(aborted_ahead_, false)) {
+    if (aborted_ahead_) {
       reply(226, "ABOR command successful.");
       co_return;
     }

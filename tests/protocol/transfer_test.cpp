@@ -425,6 +425,36 @@ TEST_F(TransferTest, AborInAPipelinedBatchAbortsAndTheRestRunsInOrder) {
   EXPECT_TRUE(wait_closed(data.get()));
 }
 
+// An ABOR queued behind a command that starts a transfer of its own belongs
+// to that transfer: the running one is not cut short (all its bytes come).
+TEST_F(TransferTest, AborQueuedAfterAnotherTransferCommandIsThatTransfersOwn) {
+  ControlClient client = user_session();
+  Fd data = start_stalled_retr(client);
+  ASSERT_TRUE(client.send_raw("TYPE I\r\nRETR big\r\nABOR\r\n"));
+  bool clean = false;
+  EXPECT_EQ(recv_all(data.get(), &clean).size(), kBigFile);
+  EXPECT_TRUE(clean);
+  EXPECT_EQ(client.read_reply().code, 226);
+  EXPECT_EQ(client.read_reply().code, 200);
+  EXPECT_EQ(client.read_reply().code, 425);  // no PASV for the second RETR
+  EXPECT_EQ(client.read_reply().code, 225);  // nothing left to abort
+  EXPECT_EQ(client.cmd("NOOP").code, 200);
+}
+
+// The mark of an ABOR acted on ahead is used up by that ABOR line, whatever
+// it is answered (here 530: the REIN before it logged the session out); a
+// later ABOR with nothing to abort is the usual 225.
+TEST_F(TransferTest, AnAborActedOnAheadLeavesNothingForALaterAbor) {
+  ControlClient client = user_session();
+  Fd data = start_stalled_retr(client);
+  ASSERT_TRUE(client.send_raw("REIN\r\nABOR\r\n"));
+  EXPECT_EQ(client.read_reply().code, 426);
+  EXPECT_EQ(client.read_reply().code, 220);
+  EXPECT_EQ(client.read_reply().code, 530);
+  ASSERT_TRUE(client.login());
+  EXPECT_EQ(client.cmd("ABOR").code, 225);
+}
+
 TEST_F(TransferTest, AborWhileWaitingForThePassiveConnection) {
   write_file(path("file.txt"), "x");
   ControlClient client = user_session();
