@@ -209,7 +209,7 @@ asio::awaitable<void> Session::dispatch(const std::string& line) {
   // (RFC 959 5.3: commands are answered in order). An ABOR sent behind the
   // waiting command still aborts the transfer at once (watch_for_abort).
   if (transfer_ && (spec->flags & kDuringTransfer) == 0) {
-    watch_for_abort();
+    if (!ends_abort_scope(*spec)) watch_for_abort();
     co_await transfer_done_.wait();
     watching_abort_ = false;
     if (closed_) co_return;
@@ -335,19 +335,29 @@ void Session::abort_queued_transfer() {
 bool Session::abort_queued() const {
   // The queued bytes begin at a line boundary: the command loop has just
   // taken a whole line. A copy of the reader scans them, consuming nothing.
-  // An ABOR behind a command that starts a transfer of its own is that
-  // transfer's: the scan stops there.
+  // Only a line the command loop will run as ABOR counts: no argument (501
+  // otherwise), and not behind a command after which it would not abort
+  // this transfer (ends_abort_scope); the scan stops at those.
   protocol::LineReader scan;
   std::string_view rest = unread_;
   for (;;) {
     const auto status = scan.next(rest);
     if (status == protocol::LineReader::Status::need_more) return false;
     if (status != protocol::LineReader::Status::line) continue;
-    const std::string verb = protocol::split_command(scan.line()).verb;
-    if (verb == "ABOR") return true;
-    const CommandSpec* spec = find_command(verb);
-    if (spec != nullptr && (spec->flags & kStartsTransfer) != 0) return false;
+    const auto command = protocol::split_command(scan.line());
+    if (command.verb == "ABOR" && command.argument.empty()) return true;
+    const CommandSpec* spec = find_command(command.verb);
+    if (spec != nullptr && ends_abort_scope(*spec)) return false;
   }
+}
+
+bool Session::ends_abort_scope(const CommandSpec& spec) {
+  // An ABOR after one of these is not the running transfer's: after a
+  // command that starts a transfer of its own it is that transfer's; after
+  // one that ends the login (REIN, USER, AUTH) it gets 530.
+  if ((spec.flags & kStartsTransfer) != 0) return true;
+  return spec.handler == &Session::cmd_rein || spec.handler == &Session::cmd_user ||
+         spec.handler == &Session::cmd_auth;
 }
 
 void Session::check_deadlines(Clock::time_point now) {

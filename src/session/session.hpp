@@ -189,6 +189,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_ahead_for_abort();
   /// Whether a complete ABOR line is among the bytes not yet dispatched.
   bool abort_queued() const;
+  static bool ends_abort_scope(const CommandSpec& spec);
   void abort_queued_transfer();
 
   /// True when PASV/EPSV/PORT/EPRT prepared a data connection and the
