@@ -1,5 +1,7 @@
 #include "protocol/host_port.hpp"
 
+#include "protocol/line_reader.hpp"
+
 #include <array>
 #include <system_error>
 
@@ -8,8 +10,7 @@ namespace {
 
 std::string_view trim_spaces(std::string_view text) noexcept {
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  return text;
+  return trim_trailing_spaces(text);
 }
 
 // Parses a non-empty run of ASCII digits no greater than `max`. Leading zeros

@@ -110,6 +110,11 @@ CommandLine split_command(std::string_view line) {
   return command;
 }
 
+std::string_view trim_trailing_spaces(std::string_view text) noexcept {
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  return text;
+}
+
 std::string upper_ascii(std::string_view text) {
   std::string out(text);
   for (char& c : out) {

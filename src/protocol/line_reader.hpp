@@ -61,4 +61,7 @@ CommandLine split_command(std::string_view line);
 /// locale-independent).
 std::string upper_ascii(std::string_view text);
 
+/// `text` without its trailing spaces (arguments some clients pad: "TYPE I ").
+std::string_view trim_trailing_spaces(std::string_view text) noexcept;
+
 }  // namespace cppftpd::protocol

@@ -1,5 +1,7 @@
 #include "protocol/listing.hpp"
 
+#include "protocol/line_reader.hpp"
+
 #include <fmt/format.h>
 #include <fnmatch.h>
 
@@ -154,7 +156,7 @@ std::optional<unsigned> parse_mlst_opts(std::string_view facts) {
   // The list is one word: 7.9.2's "opts MLst unique type;" gets "501 Invalid
   // MLST options" (and leaves the selection as it was). Trailing spaces are
   // forgiven.
-  while (!facts.empty() && facts.back() == ' ') facts.remove_suffix(1);
+  facts = trim_trailing_spaces(facts);
   const bool one_word = std::none_of(facts.begin(), facts.end(), [](char c) {
     return static_cast<unsigned char>(c) <= ' ' || c == '\x7f';
   });

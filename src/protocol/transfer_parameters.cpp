@@ -10,10 +10,9 @@ namespace cppftpd::protocol {
 
 namespace {
 
-// The argument with trailing spaces dropped (some clients pad "TYPE I ").
+// Upper-cased, trailing spaces dropped (some clients pad "TYPE I ").
 std::string upper_trimmed(std::string_view argument) {
-  while (!argument.empty() && argument.back() == ' ') argument.remove_suffix(1);
-  return upper_ascii(argument);
+  return upper_ascii(trim_trailing_spaces(argument));
 }
 
 }  // namespace

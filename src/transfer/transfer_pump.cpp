@@ -200,7 +200,7 @@ asio::awaitable<PumpResult> send_file(Stream& stream, FileReader& reader, PumpOp
   buffer.resize(limits::kTransferBuffer);
   protocol::AsciiEncoder encoder;
   std::string converted;
-  std::uint64_t skip = options.ascii ? options.ascii_skip : 0;
+  std::uint64_t skip = options.ascii_skip;
   const std::size_t window =
       options.throttle ? options.throttle->chunk(buffer.size()) : buffer.size();
   for (;;) {
